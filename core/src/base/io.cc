@@ -1,0 +1,44 @@
+#include "modelpusher/io.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace modelpusher {
+namespace {
+
+class StringReader : public ByteReader {
+ public:
+  explicit StringReader(std::string data) : data_(std::move(data)) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    size_t n = std::min(size, data_.size() - offset_);
+    std::memcpy(buffer, data_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  size_t offset_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteReader> MakeStringReader(std::string data) {
+  return std::make_unique<StringReader>(std::move(data));
+}
+
+Result<std::string> ReadAll(ByteReader& reader, size_t limit) {
+  std::string out;
+  char buffer[64 * 1024];
+  while (true) {
+    MP_ASSIGN_OR_RETURN(size_t n, reader.Read(buffer, sizeof(buffer)));
+    if (n == 0) return out;
+    if (out.size() + n > limit) {
+      return ResourceExhaustedError("stream is larger than " + std::to_string(limit) + " bytes");
+    }
+    out.append(buffer, n);
+  }
+}
+
+}  // namespace modelpusher
