@@ -34,6 +34,7 @@ class ConfigValue {
   enum class Kind { kNull, kScalar, kList, kMap };
 
   ConfigValue() = default;
+  static ConfigValue Null(SourceLocation where);
   static ConfigValue Scalar(std::string text, bool quoted, SourceLocation where);
   static ConfigValue List(SourceLocation where);
   static ConfigValue Map(SourceLocation where);

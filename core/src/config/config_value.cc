@@ -12,6 +12,12 @@ std::string SourceLocation::ToString() const {
          std::to_string(column);
 }
 
+ConfigValue ConfigValue::Null(SourceLocation where) {
+  ConfigValue v;
+  v.location_ = std::move(where);
+  return v;
+}
+
 ConfigValue ConfigValue::Scalar(std::string text, bool quoted, SourceLocation where) {
   ConfigValue v;
   v.kind_ = Kind::kScalar;
