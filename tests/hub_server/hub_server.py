@@ -1350,9 +1350,15 @@ class ApiHandler(BaseHandler):
                 ident = self.identity()
                 return self.h_commit(self.get_repo(rtype, ns, name, need="write", ident=ident), rest[1], ident)
             if op == "tree" and len(rest) >= 2 and method == "GET":
-                return self.h_tree(self.get_repo(rtype, ns, name), rest[1], "/".join(rest[2:]))
-            if op == "commits" and len(rest) == 2 and method == "GET":
-                return self.h_commits(self.get_repo(rtype, ns, name), rest[1])
+                repo = self.get_repo(rtype, ns, name)
+                sha, path = self.resolve_split(repo, rest[1:])
+                return self.h_tree(repo, sha, path)
+            if op == "commits" and len(rest) >= 2 and method == "GET":
+                repo = self.get_repo(rtype, ns, name)
+                sha, extra = self.resolve_split(repo, rest[1:])
+                if extra:
+                    raise HubError(404, f"Invalid rev id: {'/'.join(rest[1:])}", "RevisionNotFound")
+                return self.h_commits(repo, sha)
             if op == "paths-info" and len(rest) == 2 and method == "POST":
                 return self.h_paths_info(self.get_repo(rtype, ns, name), rest[1])
             if op == "settings" and method == "PUT":
@@ -1910,7 +1916,7 @@ class ApiHandler(BaseHandler):
         limit = page_size
         if self.query.get("limit"):
             try:
-                limit = max(1, min(int(self.query["limit"][-1]), page_size))
+                limit = max(1, min(int(self.query["limit"][-1]), 1000))
             except ValueError:
                 pass
         page = items[start:start + limit]
@@ -1922,8 +1928,23 @@ class ApiHandler(BaseHandler):
             link = f'<{self.base_url()}{self.raw_path}?{urllib.parse.urlencode(q)}>; rel="next"'
         return page, link
 
-    def h_tree(self, repo, rev, path):
-        sha = repo.resolve(rev)
+    def resolve_split(self, repo, parts):
+        """Resolve parts[0] as a revision; the rest is a path.  Some clients (huggingface.js
+        listFiles/listCommits) put a branch name into the URL without encoding its '/', so when
+        parts[0] is no revision, the longest run of leading segments naming a branch or tag wins
+        (server-side heuristic; the Hub's own rule is unconfirmed)."""
+        try:
+            return repo.resolve(parts[0]), "/".join(parts[1:])
+        except HubError as err:
+            if len(parts) > 1:
+                refs = repo.refs()
+                for k in range(len(parts), 1, -1):
+                    cand = "/".join(parts[:k])
+                    if "refs/heads/" + cand in refs or "refs/tags/" + cand in refs:
+                        return repo.resolve(cand), "/".join(parts[k:])
+            raise err
+
+    def h_tree(self, repo, sha, path):
         snap = repo.snapshot(sha)
         path = path.strip("/")
         recursive = self.qbool("recursive")
@@ -1979,8 +2000,7 @@ class ApiHandler(BaseHandler):
                 out.append(self._entry_json(repo, snap, e, expand))
         self.send_json(200, out, {"X-Repo-Commit": sha})
 
-    def h_commits(self, repo, rev):
-        sha = repo.resolve(rev)
+    def h_commits(self, repo, sha):
         out = repo.git("log", "--format=%H%x1f%s%x1f%b%x1f%ct%x1f%an%x1f%P%x1e", sha).decode("utf-8", "replace")
         commits = []
         for rec in out.split("\x1e"):
