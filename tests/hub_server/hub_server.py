@@ -732,6 +732,9 @@ class Repo:
 
     # -- lfs
     def lfs_path(self, oid):
+        # Limitation: the LFS store is per repository (git-lfs's layout inside the bare repo, so
+        # `git lfs pull` from the directory works); an object already stored in another repo is
+        # not shared, so the batch API asks for it again there.
         return os.path.join(self.path, "lfs", "objects", oid[0:2], oid[2:4], oid)
 
     def lfs_has(self, oid, size=None):
@@ -1025,7 +1028,8 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
         finally:
             if self.has_body and not self.body_done and not self.close_connection:
                 self.drain()
-            self.state.stats.request(self.endpoint, self.status_sent)
+            if self.endpoint != "test":  # /_test/* calls are not counted
+                self.state.stats.request(self.endpoint, self.status_sent)
 
     # ---- request bodies
     def body_chunks(self, drop_after=None, throttle=None):
@@ -1207,7 +1211,6 @@ class ApiHandler(BaseHandler):
         segs = split_segments(self.raw_path)
         if segs and segs[-1] == "" and len(segs) > 1:
             segs = segs[:-1]
-        st = self.state
         # ---- test endpoints
         if segs and segs[0] == "_test":
             return self.route_test(method, segs[1:])
@@ -1230,6 +1233,8 @@ class ApiHandler(BaseHandler):
                 raise HubError(405, "Method not allowed")
             repo = self.get_repo(rtype, s[0], s[1], need="read")
             return self.h_resolve(repo, s[3], "/".join(s[4:]), raw=s[2] == "raw")
+        # Limitation: legacy un-namespaced repo ids ("gpt2") are not served; every repo here has a
+        # namespace, so such URLs get a plain 404 instead of the Hub's redirect/alias.
         self.endpoint = "not_found"
         raise HubError(404, f"Not found: {self.raw_path}")
 
@@ -1514,6 +1519,8 @@ class ApiHandler(BaseHandler):
             if "private" in body:
                 repo.meta["private"] = bool(body["private"])
             if "gated" in body:
+                # Limitation: the gated flag is stored and reported, but access is not enforced
+                # (no access-request workflow; GatedRepo errors are never produced).
                 repo.meta["gated"] = body["gated"]
             repo.save_meta()
         self.send_json(200, {})
@@ -1734,6 +1741,8 @@ class ApiHandler(BaseHandler):
 
         with repo.lock:
             if create_pr:
+                # Limitation: a PR is only a ref refs/pr/N with the commit on top of `rev`; there
+                # are no discussions, comments or merge endpoints.
                 base = repo.resolve(rev)
                 if parent:
                     base = repo.resolve(parent) if HEX40.match(parent.lower()) else base
@@ -1898,6 +1907,8 @@ class ApiHandler(BaseHandler):
             if e.lfs:
                 d["lfs"] = {"oid": e.lfs[0], "size": e.lfs[1], "pointerSize": e.size}
         if expand:
+            # Limitation: lastCommit is computed with one `git log` per entry; correct but slow
+            # for big pages, which is why expand pages are small (--tree-page-size-expand).
             out = repo.git("log", "-1", "--format=%H%x00%s%x00%ct", snap.sha, "--", e.path).decode()
             parts = out.strip().split("\0")
             if len(parts) == 3:

@@ -128,7 +128,6 @@ def test_git_smart_http_clone_lfs_pull_and_push(hub, pushed_repo, git_env, tmp_p
     assert git_env("git", "push", "origin", "main", cwd=work, check=False).returncode != 0
     ro = url.replace("http://", f"http://alice:{READ_TOKEN}@")
     assert git_env("git", "push", ro, "main", cwd=work, check=False).returncode != 0
-    before = hub.stats()
     rw = url.replace("http://", f"http://alice:{WRITE_TOKEN}@")
     git_env("git", "push", rw, "main", cwd=work)
     after = hub.stats()
