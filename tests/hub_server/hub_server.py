@@ -956,6 +956,9 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "hub-test-server/1.0"
     sys_version = ""
+
+    def version_string(self):
+        return self.server_version
     timeout = 600  # idle keep-alive connections are closed after this
     state: State = None  # set on subclass
     role = "api"
@@ -2354,22 +2357,35 @@ def serve_file(h, fpath, size, headers, count_stat=False):
     h.status_sent = status
     if h.method == "HEAD" or length == 0:
         return
+    throttle = h.state.faults.throttle_for(h.endpoint)
+    drop = h.drop_fault()  # cut the response after that many body bytes (tests resume)
+    full = length
+    if drop is not None:
+        length = min(length, drop)
     with open(fpath, "rb") as f:
-        try:
-            sent = h.connection.sendfile(f, start, length)
-        except (AttributeError, OSError):
+        sent = 0
+        if not throttle:
+            # socket.sendfile falls back to send() by itself where os.sendfile is missing;
+            # connection errors propagate (the dispatcher closes the connection)
+            sent = h.connection.sendfile(f, start, length) if length else 0
+        else:
             f.seek(start)
-            sent = 0
+            step = max(1024, min(CHUNK, throttle // 10)) if throttle else CHUNK
+            t0 = time.monotonic()
             while sent < length:
-                b = f.read(min(CHUNK, length - sent))
+                b = f.read(min(step, length - sent))
                 if not b:
                     break
                 h.wfile.write(b)
                 sent += len(b)
+                if throttle:
+                    ahead = sent / throttle - (time.monotonic() - t0)
+                    if ahead > 0:
+                        time.sleep(ahead)
     if count_stat:
         h.state.stats.inc("lfs_download_bytes", sent)
-    if sent < length:
-        h.close_connection = True
+    if sent < full:
+        raise DropConnection()
 
 
 def store_object(repo, tmp_path, oid):
@@ -2596,10 +2612,12 @@ def parse_args(argv=None):
     p.add_argument("--fault-500", action="append", default=[], metavar="ENDPOINT:K",
                    help="answer 500 to the first K requests of ENDPOINT")
     p.add_argument("--fault-drop", action="append", default=[], metavar="ENDPOINT:BYTES:K",
-                   help="drop the connection after BYTES of body, first K uploads of ENDPOINT "
-                        "(lfs_put or lfs_part_put)")
+                   help="drop the connection after BYTES of body, first K requests of ENDPOINT: "
+                        "request bodies of lfs_put/lfs_part_put, response bodies of LFS files "
+                        "for resolve/lfs_download")
     p.add_argument("--body-limit", type=int, help="413 for API request bodies larger than this")
-    p.add_argument("--throttle-bps", type=int, help="read request bodies at most this fast (bytes/s)")
+    p.add_argument("--throttle-bps", type=int,
+                   help="read request bodies (and send LFS file bodies) at most this fast (bytes/s)")
     p.add_argument("--throttle-endpoint", default="*", help="endpoint pattern the throttle applies to")
     p.add_argument("--access-log", help="append an access log to this file")
     p.add_argument("--max-lifetime", type=float, default=0,

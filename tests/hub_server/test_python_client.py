@@ -408,8 +408,15 @@ def test_faults_retry_after_500_and_dropped_upload(hub_factory):
     oid = hashlib.sha256(data).hexdigest()
     assert MiB + len(data) > st["lfs"]["bytes_received"][oid] >= len(data)  # partial first try + full retry
     assert st["lfs"]["puts"] == 1
-    assert hf_hub_download(repo, "w.bin", revision=c.oid, endpoint=hub2.url, token=WRITE_TOKEN,
-                           cache_dir=hub2.workdir + "/c") and True
+    # a download cut after 1 MiB is retried by the client (it resumes from what it had
+    # written: with its 10 MB read chunks that is 0 here) and still yields the right bytes
+    gets = hub2.stats()["requests"].get("resolve", 0)
+    hub2.set_faults({"rules": [{"endpoint": "resolve", "method": "GET", "drop_after": MiB, "count": 1}]})
+    p = hf_hub_download(repo, "w.bin", revision=c.oid, endpoint=hub2.url, token=WRITE_TOKEN,
+                        cache_dir=hub2.workdir + "/c")
+    assert open(p, "rb").read() == data
+    assert hub2.faults()["triggered"]["drop:resolve"] == 1
+    assert hub2.stats()["requests"]["resolve"] == gets + 3  # HEAD, cut GET, GET again
     # the commit POST is not retried by the client: a 429 there surfaces as an error
     hub2.set_faults({"rules": [{"endpoint": "commit", "status": 429, "retry_after": 3, "count": 1}]})
     with pytest.raises(HfHubHTTPError) as ei:
