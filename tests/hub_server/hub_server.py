@@ -627,7 +627,12 @@ class Snapshot:
         if not e or e.type != "blob":
             return None
         if path not in self.blob_cache:
-            self.blob_cache[path] = self.repo.git("cat-file", "blob", e.oid)
+            data = self.repo.read_blob(e.oid)
+            if data is None:
+                raise GitError(f"missing blob {e.oid} for {path}")
+            if path in (".gitattributes", ".gitignore", "README.md"):
+                self.blob_cache[path] = data
+            return data
         return self.blob_cache[path]
 
     def text(self, path):
@@ -645,6 +650,8 @@ class Repo:
         self.path = os.path.join(store.repos_dir, rtype + "s", ns, name + ".git")
         self.lock = threading.RLock()
         self._meta = None
+        self.batch_lock = threading.Lock()
+        self._batch = None
 
     # -- git plumbing
     def git(self, *args, input=None, env=None, check=True):
@@ -654,6 +661,44 @@ class Repo:
         if check and p.returncode != 0:
             raise GitError(f"{' '.join(args[:2])}: {p.stderr.decode(errors='replace').strip()}")
         return p.stdout
+
+    def read_blob(self, oid):
+        """Read one object through a long-lived `git cat-file --batch` (no process per read)."""
+        with self.batch_lock:
+            for attempt in (0, 1):
+                p = self._batch
+                if p is None or p.poll() is not None:
+                    p = self._batch = subprocess.Popen(
+                        ["git", "--git-dir", self.path, "cat-file", "--batch"], stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=BASE_ENV)
+                try:
+                    p.stdin.write(oid.encode() + b"\n")
+                    p.stdin.flush()
+                    head = p.stdout.readline().split()
+                    if len(head) < 3 or head[1] == b"missing":
+                        return None
+                    size = int(head[2])
+                    data = p.stdout.read(size)
+                    p.stdout.read(1)
+                    if len(data) == size:
+                        return data
+                except (OSError, ValueError):
+                    pass
+                self._close_batch()
+            raise GitError(f"cannot read object {oid}")
+
+    def _close_batch(self):
+        p, self._batch = self._batch, None
+        if p is not None:
+            try:
+                p.kill()
+                p.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+    def close(self):
+        with self.batch_lock:
+            self._close_batch()
 
     def cat_blobs(self, oids):
         out = self.git("cat-file", "--batch", input=("\n".join(oids) + "\n").encode())
@@ -714,14 +759,32 @@ class Repo:
         if rev is None or rev == "":
             rev = "main"
         if HEX40.match(rev):
+            if self.store.has_snapshot(self, rev):
+                return rev
             out = self.git("cat-file", "-t", rev, check=False).strip()
             if out == b"commit":
                 return rev
+        sha = self._loose_branch(rev)
+        if sha:
+            return sha
         refs = self.refs()
         for cand in ("refs/heads/" + rev, "refs/tags/" + rev, rev if rev.startswith("refs/") else None):
             if cand and cand in refs:
                 return refs[cand]
         raise HubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+
+    def _loose_branch(self, name):
+        """Fast path: a branch stored as a loose ref file (refs are never packed here)."""
+        if (not name or name.startswith(("/", "-")) or ".." in name or "\0" in name or "\\" in name
+                or name.endswith((".lock", "/")) or "//" in name
+                or os.path.exists(os.path.join(self.path, "packed-refs"))):
+            return None
+        try:
+            with open(os.path.join(self.path, "refs", "heads", *name.split("/")), "rb") as f:
+                sha = f.read(64).strip().decode("ascii", "replace")
+        except OSError:
+            return None
+        return sha if HEX40.match(sha) else None
 
     def branch_head(self, branch):
         ref = branch if branch.startswith("refs/") else "refs/heads/" + branch
@@ -858,10 +921,15 @@ class Store:
             return r
 
     def forget(self, repo):
+        repo.close()
         with self.lock:
             self.repo_objs.pop((repo.type, repo.ns, repo.name), None)
             for k in [k for k in self.snap_cache if k[0] == repo.path]:
                 del self.snap_cache[k]
+
+    def has_snapshot(self, repo, sha):
+        with self.lock:
+            return (repo.path, sha) in self.snap_cache
 
     def snapshot(self, repo, sha):
         key = (repo.path, sha)
@@ -2721,6 +2789,8 @@ def main(argv=None):
     up.shutdown()
     api.server_close()
     up.server_close()
+    for r in list(store.repo_objs.values()):
+        r.close()
     shutil.rmtree(store.tmp_dir, ignore_errors=True)
     return 0
 
