@@ -908,6 +908,8 @@ class Store:
         self.repo_objs = {}
         self.snap_cache: "OrderedDict[tuple, Snapshot]" = OrderedDict()
         self.snap_limit = snapshot_cache
+        # Limitation: upload/download tokens and multipart state live in memory only; after a
+        # restart, URLs handed out earlier answer 404 and clients must ask the batch API again.
         self.uploads: dict[str, Upload] = {}
         self.downloads: dict[str, tuple] = {}
 
@@ -2331,6 +2333,9 @@ class ApiHandler(BaseHandler):
         t.start()
         te = threading.Thread(target=drain_err, daemon=True)
         te.start()
+        # Limitation: the CGI output is spooled (memory up to 8 MiB, then a temp file) before it
+        # is sent, so that the response has a Content-Length; fine for test repos, where big
+        # content lives in LFS, but a huge clone starts streaming only once git has finished.
         spool = tempfile.SpooledTemporaryFile(max_size=8 * MiB, dir=self.state.store.tmp_dir)
         try:
             shutil.copyfileobj(proc.stdout, spool, CHUNK)

@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 import huggingface_hub
-from huggingface_hub import HfApi, CommitOperationAdd, hf_hub_download, snapshot_download
+from huggingface_hub import HfApi, CommitOperationAdd, CommitOperationCopy, hf_hub_download, snapshot_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
@@ -288,6 +288,13 @@ def test_tags_commits_and_paths_info(hub, api):
     assert set(infos) == {"a.txt", "d/b.bin", "d"}
     assert infos["d/b.bin"].lfs.size == 10_000 and infos["a.txt"].lfs is None
     assert infos["d"].__class__.__name__ == "RepoFolder"
+
+    # same-repo copies: paths-info (form-encoded) tells the client what to reuse
+    api.create_commit(repo, commit_message="copy", operations=[
+        CommitOperationCopy("d/b.bin", "e/b.bin"), CommitOperationCopy("a.txt", "e/a.txt", src_revision=c1.oid)])
+    infos = {i.path: i for i in api.get_paths_info(repo, ["d/b.bin", "e/b.bin", "e/a.txt"])}
+    assert infos["e/b.bin"].lfs.sha256 == infos["d/b.bin"].lfs.sha256
+    assert infos["e/a.txt"].blob_id == hashlib.sha1(b"blob 1\0a").hexdigest()
 
 
 def test_delete_file_and_folder(hub, api):
