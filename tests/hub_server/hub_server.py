@@ -893,6 +893,8 @@ class Upload:
         self.parts = {}  # part number -> etag
         self.hasher = hashlib.sha256()
         self.hashed_upto = 0
+        self.started_parts = set()
+        self.rewritten = False  # a part was sent twice: hash the whole file at completion
         self.done = False
 
 
@@ -2266,6 +2268,8 @@ class ApiHandler(BaseHandler):
                 if up.parts.get(n) is None or up.parts[n] != p.get("etag"):
                     raise HubError(400, f"part {n}: missing or wrong etag", lfs=True)
             # hash whatever was not hashed on the fly (parts received out of order)
+            if up.rewritten:
+                up.hasher, up.hashed_upto = hashlib.sha256(), 0
             h = up.hasher.copy()
             with open(up.tmp, "rb") as f:
                 f.seek(up.hashed_upto)
@@ -2280,10 +2284,8 @@ class ApiHandler(BaseHandler):
                 raise HubError(400, "Uploaded parts do not hash to the announced oid/size", lfs=True)
             store_object(repo, up.tmp, up.oid)
             st.stats.inc("lfs_objects_stored")
-            up.done = True
+            up.done = True  # kept (until expiry) so that a retried completion also gets 200
             up.tmp = None
-        with st.store.lock:
-            st.store.uploads.pop(tok, None)
         self.send_json(200, {"message": "Multipart upload complete"}, content_type=LFS_CT)
 
     def h_git_http(self, repo, path):
@@ -2601,7 +2603,10 @@ class UploadHandler(BaseHandler):
                 fd, up.tmp = st.store.tmp_file()
                 os.ftruncate(fd, up.size)
                 os.close(fd)
-            in_order = up.hashed_upto == offset
+            if n in up.started_parts:
+                up.rewritten = True
+            up.started_parts.add(n)
+            in_order = up.hashed_upto == offset and not up.rewritten
             h = up.hasher.copy() if in_order else None
             tmp = up.tmp
         fd = os.open(tmp, os.O_WRONLY)
@@ -2619,7 +2624,7 @@ class UploadHandler(BaseHandler):
         etag = '"' + hashlib.sha1(f"{up.token}:{n}:{expected}".encode()).hexdigest() + '"'
         with up.lock:
             up.parts[n] = etag
-            if h is not None and up.hashed_upto == offset:
+            if h is not None and up.hashed_upto == offset and not up.rewritten:
                 up.hasher = h
                 up.hashed_upto = offset + expected
         st.stats.inc("lfs_part_puts")

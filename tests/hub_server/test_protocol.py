@@ -182,6 +182,29 @@ def test_multipart_protocol_out_of_order_and_bad_etag(api, up, hub):
     obj = os.path.join(hub.repo_dir(repo), "lfs", "objects", oid[:2], oid[2:4], oid)
     with open(obj, "rb") as f:
         assert f.read() == data
+    # a part sent again with other bytes after being hashed in order: the completion notices
+    data3 = os.urandom(chunk + 10)
+    oid3 = hashlib.sha256(data3).hexdigest()
+    st, _, body = batch(api, repo, [{"oid": oid3, "size": len(data3)}], transfers=("multipart",))
+    action = body["objects"][0]["actions"]["upload"]
+    hdr = action["header"]
+    et = {}
+    for n, payload in ((1, data3[:chunk]), (2, data3[chunk:]), (1, bytes(chunk))):
+        st, h3, _ = up.req("PUT", None, payload, url=hdr[str(n)])
+        assert st == 200
+        et[n] = h3["etag"]
+    cu = urllib.parse.urlsplit(action["href"])
+    done = {"oid": oid3, "parts": [{"partNumber": n, "etag": et[n]} for n in (1, 2)]}
+    st, _, _ = api.req("POST", cu.path + "?" + cu.query, json.dumps(done).encode(),
+                       {"Content-Type": "application/vnd.git-lfs+json"})
+    assert st == 400
+    st, _, _ = up.req("PUT", None, data3[:chunk], url=hdr["1"])  # repaired
+    st, _, _ = api.req("POST", cu.path + "?" + cu.query, json.dumps(done).encode(),
+                       {"Content-Type": "application/vnd.git-lfs+json"})
+    assert st == 200
+    st, _, _ = api.req("POST", cu.path + "?" + cu.query, json.dumps(done).encode(),
+                       {"Content-Type": "application/vnd.git-lfs+json"})
+    assert st == 200  # a retried completion is fine
     # client that does not offer multipart gets a single PUT even for large objects
     data2 = os.urandom(2 * chunk)
     st, _, body = batch(api, repo, [{"oid": hashlib.sha256(data2).hexdigest(), "size": len(data2)}])
