@@ -135,6 +135,12 @@ def test_create_repo_private_org_and_conflicts(hub, api):
     # dataset repo + delete
     ds = api.create_repo(f"alice/{uniq('ds')}", repo_type="dataset")
     assert str(ds).startswith(f"{hub.url}/datasets/alice/")
+    rows = os.urandom(9000)  # LFS (size > limit) through the datasets/ web prefix
+    c = api.upload_file(path_or_fileobj=rows, path_in_repo="data/train.parquet", repo_id=ds.repo_id,
+                        repo_type="dataset")
+    assert c.commit_url == f"{hub.url}/datasets/{ds.repo_id}/commit/{c.oid}"
+    got = hf_hub_download(ds.repo_id, "data/train.parquet", repo_type="dataset", cache_dir=hub.workdir + "/ds")
+    assert open(got, "rb").read() == rows
     api.delete_repo(ds.repo_id, repo_type="dataset")
     assert not api.repo_exists(ds.repo_id, repo_type="dataset")
     api.delete_repo(ds.repo_id, repo_type="dataset", missing_ok=True)
