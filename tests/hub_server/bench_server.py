@@ -162,6 +162,12 @@ def main():
         results["download_MBps"] = round(size / dt / 1e6, 1)
 
         results["load_average_1min"] = os.getloadavg()[0]
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                hwm = [l for l in f if l.startswith("VmHWM:")][0].split()[1]
+            results["server_peak_rss_MiB"] = round(int(hwm) / 1024, 1)
+        except (OSError, IndexError):
+            pass
         if args.hf:
             env = hub.client_env(WRITE_TOKEN)
             code = ("import time,sys; from huggingface_hub import HfApi; a=HfApi(); "
