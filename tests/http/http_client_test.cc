@@ -213,12 +213,29 @@ TEST_F(HttpClientTest, StaleConnectionWithStreamedBodyReopensTheSource) {
   EXPECT_EQ(opened.load(), 2);
 }
 
+TEST_F(HttpClientTest, InterimResponsesAreSkipped) {
+  HttpClient client;
+  Result<HttpResponse> response = client.Send(Get(peer_.Url("/hints")));
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(ParseJson(response->body)->getValue<std::string>("method"), "GET");
+  // Nothing of the interim answer was left behind on the reused connection.
+  response = client.Send(Get(peer_.Url("/echo")));
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(ParseJson(response->body)->getValue<std::string>("path"), "/echo");
+  EXPECT_EQ(PeerConnections(), 1);
+}
+
 TEST_F(HttpClientTest, BodyLimitIsEnforced) {
   HttpClient client;
   Result<HttpResponse> response = client.Send(Get(peer_.Url("/download?size=5000")), 1000);
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(response.status().message().find("1000"), std::string::npos);
+
+  response = client.Send(Get(peer_.Url("/download?size=5000")), 5000);
+  ASSERT_TRUE(response.ok()) << "a body exactly at the limit fits";
+  EXPECT_EQ(response->body.size(), 5000u);
 }
 
 TEST_F(HttpClientTest, Ipv6LiteralHostWorks) {

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -89,8 +91,15 @@ std::string PeerProcess::TlsUrl(const std::string& path) const {
 }
 
 Result<size_t> PatternReader::Read(char* buffer, size_t size) {
-  size_t n = static_cast<size_t>(std::min<uint64_t>(size, size_ - offset_));
-  for (size_t i = 0; i < n; ++i) buffer[i] = static_cast<char>((offset_ + i) % 251);
+  // Whole periods of 251 plus one spare period, so a slice may start at any phase.
+  static const std::string kPattern = [] {
+    std::string pattern(251 * 4097, '\0');
+    for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<char>(i % 251);
+    return pattern;
+  }();
+  constexpr size_t kStep = 251 * 4096;
+  size_t n = static_cast<size_t>(std::min<uint64_t>({size, size_ - offset_, kStep}));
+  std::memcpy(buffer, kPattern.data() + offset_ % 251, n);
   offset_ += n;
   return n;
 }

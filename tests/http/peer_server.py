@@ -22,6 +22,7 @@ by path and query:
                         a redirect to URL (absolute or relative)
   /stale                200 on a connection's first request; any later request on the
                         same connection is answered by closing it
+  /hints                a 103 Early Hints interim answer, then /echo's answer
   /stats                TCP connections accepted per port and requests per key, as JSON
 """
 
@@ -121,6 +122,7 @@ class Handler(BaseHTTPRequestHandler):
             "/download": self.do_download,
             "/redirect": self.do_redirect,
             "/stale": self.do_stale,
+            "/hints": self.do_hints,
             "/stats": self.do_stats,
         }.get(url.path)
         if route is None:
@@ -224,6 +226,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.read_body(hash_it=False)
         self.send_json(200, {"connection_request": self.requests_on_connection})
+
+    def do_hints(self, query):
+        self.send_response_only(103)
+        self.send_header("Link", "</style.css>; rel=preload")
+        self.end_headers()
+        self.wfile.flush()
+        self.do_echo(query)
 
     def do_stats(self, query):
         self.read_body(hash_it=False)

@@ -7,10 +7,12 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/String.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <ostream>
 
@@ -99,17 +101,22 @@ BodyFraming FramingOf(const Hop& hop, const Poco::Net::HTTPResponse& response) {
   if (hop.method == "HEAD" || status < 200 || status == 204 || status == 304) {
     return BodyFraming::kEmpty;
   }
-  if (response.getChunkedTransferEncoding()) return BodyFraming::kChunked;
+  // RFC 9112 6.1: chunked is the last transfer coding whenever it is present.
+  // Limitation: other transfer codings (gzip, chunked) are not decoded; we never ask for
+  // them and servers do not send them unasked, so the body would come out still encoded.
+  std::string coding = Poco::toLower(response.get("Transfer-Encoding", ""));
+  if (coding.ends_with("chunked")) return BodyFraming::kChunked;
   if (response.hasContentLength()) return BodyFraming::kLength;
   return BodyFraming::kUntilClose;
 }
 
 // Reads what is left of a body into `out`. With `truncate`, stops quietly at `limit`.
 Status ReadBody(BodyReader& body, size_t limit, bool truncate, std::string* out) {
-  std::string buffer(std::min<size_t>(kBodyChunk, limit + 1), '\0');
+  // One byte past the limit tells "exactly at the limit" from "over it".
+  size_t cap = limit == SIZE_MAX ? limit : limit + 1;
+  std::string buffer(std::min(kBodyChunk, cap), '\0');
   while (true) {
-    size_t room = std::min(buffer.size(), limit + 1 - std::min(limit + 1, out->size()));
-    if (room == 0) room = 1;
+    size_t room = std::max<size_t>(1, std::min(buffer.size(), cap - std::min(cap, out->size())));
     MP_ASSIGN_OR_RETURN(size_t n, body.Read(buffer.data(), room));
     if (n == 0) return Status::Ok();
     out->append(buffer.data(), n);
@@ -352,7 +359,11 @@ Attempt HttpClient::Impl::Exchange(std::unique_ptr<Connection> connection,
       failure.sent = sent;
       return failure;
     }
-    session.receiveResponse(answer);
+    // Interim 1xx answers (103 Early Hints) precede the real one; Poco skips only 100.
+    answer.setFieldLimit(256);
+    do {
+      session.receiveResponse(answer);
+    } while (answer.getStatus() > 101 && answer.getStatus() < 200);
   } catch (const Poco::Exception& e) {
     internal::NetError error = internal::DescribeNetException(e);
     Attempt failure = Failure(StatusCode::kUnavailable, error.cause, error.hint, error.retryable);
@@ -389,6 +400,10 @@ Status HttpClient::Impl::SendBody(Connection& connection, std::ostream& stream,
   }
 
   // Large bodies bypass Poco's 4 KiB stream buffer: headers first, then 1 MiB writes.
+  // Limitation: a server that answers early (413, 401) and closes while the body is still
+  // going out is seen as a dropped connection and retried; its answer is lost. Sending
+  // "Expect: 100-continue" would avoid it, but Poco's client cannot wait for the interim
+  // answer, so the upload pays one retry per early rejection instead.
   stream.flush();
   CheckStream(stream, session);
   if (!request.body_source) {
