@@ -174,6 +174,10 @@ class FilesystemRegistry : public ModelRegistry {
     struct stat st {};
     if (stat(config_.path.c_str(), &st) != 0) {
       if (errno == ENOENT) return std::vector<std::string>{};  // Nothing published yet.
+      if (errno == ENOTDIR) {
+        return FailedPreconditionError("registry path " + config_.path +
+                                       " cannot be a folder: a file stands in its way");
+      }
       return ErrnoStatus(errno, "while opening the registry folder " + config_.path);
     }
     if (!S_ISDIR(st.st_mode)) {
