@@ -60,3 +60,20 @@ def test_redact_removes_every_occurrence_of_the_token():
     from modelpusher_tfx.runner import redact
     assert redact("a hf_x b hf_x", "hf_x") == "a [REDACTED] b [REDACTED]"
     assert redact("text", "") == "text"
+
+
+def test_model_source_follows_tfx_serving_layout_and_falls_back_to_the_folder(tmp_path):
+    from tfx.types import standard_artifacts
+    from modelpusher_tfx.executor import model_source
+    model = standard_artifacts.Model()
+    model.uri = str(tmp_path / "plain")
+    (tmp_path / "plain").mkdir()
+    assert model_source(model) == str(tmp_path / "plain")
+    model.uri = str(tmp_path / "trainer")
+    (tmp_path / "trainer" / "Format-Serving").mkdir(parents=True)
+    assert model_source(model) == str(tmp_path / "trainer" / "Format-Serving")
+    # gs:// and s3:// cannot be probed without TensorFlow's file systems: Trainer's layout.
+    model.uri = "gs://bucket/Trainer/model/5"
+    assert model_source(model) == "gs://bucket/Trainer/model/5/Format-Serving"
+    model.uri = "s3://bucket/Trainer/model/5"
+    assert model_source(model) == "s3://bucket/Trainer/model/5/Format-Serving"

@@ -160,14 +160,17 @@ def test_repush_of_the_same_model_is_unchanged_and_keeps_the_existing_version(
 
 def test_modelpusher_failure_fails_the_executor_with_its_message_and_no_token(
         tmp_path, monkeypatch, trainer_model):
+    from hubtest import WRITE_TOKEN
     from modelpusher_tfx.runner import ModelPusherError
     bad = "hf_madeUpInvalidToken_0123456789"
     monkeypatch.setenv("HF_TOKEN", bad)
     with pytest.raises(ModelPusherError) as err:
         _run(tmp_path, {"model": [trainer_model]}, repo_name="minilm-denied")
     message = str(err.value)
-    assert message.strip()
+    assert "401" in message, message  # the server's answer, relayed in modelpusher's words
+    assert "HF_TOKEN" in message, message
     assert bad not in message
+    assert not set(branches("alice/minilm-denied", WRITE_TOKEN)) - {"main"}
 
 
 def test_missing_token_is_refused_before_running_modelpusher(tmp_path, monkeypatch,
@@ -215,3 +218,4 @@ def test_token_parameter_reaches_modelpusher_only_through_its_environment(
     p = _props(pushed)
     assert p["pushed"] == 1
     assert WRITE_TOKEN not in json.dumps(p)
+
