@@ -296,7 +296,9 @@ class FilesystemRegistry : public ModelRegistry {
       return (taken.ok() ? renamed : taken).WithContext("another push of this version won");
     }
     MP_RETURN_IF_ERROR(renamed);
-    // The version is visible from here on; a record that fails now only loses metadata.
+    // Limitation: the folder and its record cannot be renamed in one step; a crash (or a
+    // failed rename) between them leaves a version without a record, which is then listed
+    // with an empty digest and compared by tree, so only metadata is lost.
     Status recorded = record.Commit();
     if (!recorded.ok()) {
       log::Warn("version published without its record", {{"error", recorded.message()}});
