@@ -45,6 +45,10 @@ class ConfigValue {
   bool is_list() const { return kind_ == Kind::kList; }
   bool is_map() const { return kind_ == Kind::kMap; }
   const SourceLocation& location() const { return location_; }
+  /// For a value inside a map: where its key was written (else equal to location()).
+  const SourceLocation& key_location() const {
+    return key_location_.line == 0 ? location_ : key_location_;
+  }
 
   /// Scalar text, exactly as written (after `${ENV}` expansion). Empty for non-scalars.
   const std::string& text() const { return text_; }
@@ -76,6 +80,7 @@ class ConfigValue {
 
   // Building (used by the loader and by tests).
   void Append(ConfigValue item) { items_.push_back(std::move(item)); }
+  void SetKeyLocation(SourceLocation where) { key_location_ = std::move(where); }
   void Set(std::string key, ConfigValue value);
 
  private:
@@ -83,6 +88,7 @@ class ConfigValue {
   std::string text_;
   bool quoted_ = false;
   SourceLocation location_;
+  SourceLocation key_location_;
   std::vector<ConfigValue> items_;
   std::vector<std::pair<std::string, ConfigValue>> entries_;
 };

@@ -116,7 +116,7 @@ std::string Redact(std::string_view text) {
     }
   }
   // Patterns catch what nobody registered: header values, bearer tokens, signed queries.
-  static const std::regex kHeader(R"(((?:authorization|cookie|x-amz-security-token)\s*[:=]\s*)[^\r\n,}]+)",
+  static const std::regex kHeader(R"(((?:authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token)\s*[:=]\s*)[^\r\n"]+)",
                                   std::regex::icase);
   static const std::regex kBearer(R"((bearer\s+)[A-Za-z0-9._~+/=-]+)", std::regex::icase);
   static const std::regex kSignedQuery(

@@ -191,7 +191,7 @@ class Validator {
       std::string hint = ClosestWord(key, known);
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      SourceLocation at = child.location();
+      SourceLocation at = child.key_location();
       return InvalidArgumentError(
           at.ToString() + ": unknown key '" + key + "'" + (path.empty() ? "" : " in " + path) +
           (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " (known keys: " + list + ")");

@@ -52,6 +52,7 @@ Result<ConfigValue> Convert(const YAML::Node& node, const std::string& file) {
                                       "); keep one of them");
         }
         MP_ASSIGN_OR_RETURN(ConfigValue v, Convert(it->second, file));
+        v.SetKeyLocation(key_at);
         map.Set(key, std::move(v));
       }
       return map;
