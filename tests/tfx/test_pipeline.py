@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import os
 
-import pytest
-
 from conftest import link_or_copy_tree, model_files
 from hubcheck import HEX40, api, assert_branch_holds_model, branches
 

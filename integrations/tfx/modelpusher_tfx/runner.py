@@ -53,14 +53,13 @@ def find_binary(explicit: Optional[str] = None) -> str:
 
     Raises ModelPusherError naming what was tried when none is found or executable.
     """
-    for candidate in (explicit, os.environ.get(BINARY_ENV)):
+    for candidate, origin in ((explicit, "argument"), (os.environ.get(BINARY_ENV), BINARY_ENV)):
         if candidate:
             if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
                 return candidate
             raise ModelPusherError(
-                f"modelpusher binary {candidate!r} (from {'argument' if candidate == explicit else BINARY_ENV}) "
-                "is not an executable file; build or install modelpusher and point "
-                f"{BINARY_ENV} at it")
+                f"modelpusher binary {candidate!r} (from {origin}) is not an executable file; "
+                f"build or install modelpusher and point {BINARY_ENV} at it")
     found = shutil.which("modelpusher")
     if found:
         return found
