@@ -259,6 +259,15 @@ TEST_F(HttpClientTest, MalformedUrlIsInvalidArgumentWithoutItsQuery) {
   }
 }
 
+TEST_F(HttpClientTest, HeaderWithALineBreakIsRefused) {
+  HttpClient client;
+  HttpRequest request = Get(peer_.Url("/echo"));
+  request.headers.Add("X-Note", "a\r\nX-Injected: 1");
+  Result<HttpResponse> response = client.Send(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(HttpClientTest, SecretsNeverReachTheLog) {
   const std::string token = "hf_planted_secret_token_0123456789";
   const std::string signature = "planted0signature0value";

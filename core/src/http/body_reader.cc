@@ -6,6 +6,7 @@
 #include <Poco/Exception.h>
 
 #include <algorithm>
+#include <exception>
 #include <cctype>
 
 #include "http/net_error.h"
@@ -68,6 +69,9 @@ Result<size_t> BodyReader::Read(char* buffer, size_t size) {
                   "reading the response body failed after " + std::to_string(bytes_read_) +
                       " bytes: " + error.cause,
                   error.hint);
+  } catch (const std::exception& e) {
+    result = Fail(StatusCode::kInternal, std::string("reading the response body failed: ") +
+                  e.what(), "this is unexpected; retry or report it");
   }
   if (!result.ok()) {
     connection_.reset();

@@ -7,6 +7,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/NumberParser.h>
 #include <Poco/String.h>
 
 #include <algorithm>
@@ -200,6 +201,14 @@ Result<HttpResponse> HttpClient::Impl::Run(const HttpRequest& request, bool open
     return InvalidArgumentError(request.method + " " + RedactUrl(request.url) +
                                 ": not an absolute http:// or https:// URL");
   }
+  // A CR or LF in a header would let a value smuggle in headers of its own.
+  for (const auto& [name, value] : request.headers.entries()) {
+    if (name.empty() || name.find_first_of("\r\n:") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      return InvalidArgumentError(request.method + " " + RedactUrl(request.url) + ": header '" +
+                                  log::Redact(name) + "' has a line break or is malformed");
+    }
+  }
   RetryPolicy policy = request.retry.value_or(options.retry);
   internal::RetrySchedule schedule(policy);
   Hop hop{request.method, *origin};
@@ -367,9 +376,12 @@ Attempt HttpClient::Impl::Exchange(std::unique_ptr<Connection> connection,
   } catch (const Poco::Exception& e) {
     internal::NetError error = internal::DescribeNetException(e);
     Attempt failure = Failure(StatusCode::kUnavailable, error.cause, error.hint, error.retryable);
-    failure.stale = !error.timeout;
+    failure.stale = error.retryable && !error.timeout;
     failure.sent = sent;
     return failure;
+  } catch (const std::exception& e) {
+    return Failure(StatusCode::kInternal, std::string("unexpected error: ") + e.what(),
+                   "retry or report it", false);
   }
   LogHeaders("http response header", answer, request.credential_headers);
 
@@ -380,8 +392,13 @@ Attempt HttpClient::Impl::Exchange(std::unique_ptr<Connection> connection,
   for (const auto& [name, value] : answer) response.headers.Add(name, value);
   response.final_url = hop.url.ToString();
   BodyFraming framing = FramingOf(hop, answer);
-  uint64_t length = framing == BodyFraming::kLength ? uint64_t(answer.getContentLength64()) : 0;
-  attempt.body = std::make_unique<BodyReader>(std::move(connection), framing, length,
+  Poco::Int64 length = 0;
+  if (framing == BodyFraming::kLength &&
+      (!Poco::NumberParser::tryParse64(answer.get("Content-Length"), length) || length < 0)) {
+    return Failure(StatusCode::kUnavailable, "the response has a malformed Content-Length",
+                   "check that the URL points at an HTTP server", false);
+  }
+  attempt.body = std::make_unique<BodyReader>(std::move(connection), framing, uint64_t(length),
                                               answer.getKeepAlive(), pool, hop.What());
   return attempt;
 }
