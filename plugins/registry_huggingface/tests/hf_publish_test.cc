@@ -96,10 +96,10 @@ TEST_F(HubRegistry, RoutesFilesByThresholdAndCommitsOneVersionBranch) {
   }
 
   auto stats = hub.Stats();
-  EXPECT_EQ(StatInt(stats, "lfs_puts"), 4) << "exactly the four files above 1 KiB";
-  EXPECT_EQ(StatInt(stats, "lfs_objects_stored"), 4) << "no LFS object for empty files";
-  EXPECT_EQ(StatInt(stats, "upload_host_auth"), 0) << "the Hub token reached the upload host";
-  EXPECT_EQ(StatInt(stats, "commits"), 2) << "repo creation commit + one version commit";
+  EXPECT_EQ(StatInt(stats, "lfs.puts"), 4) << "exactly the four files above 1 KiB";
+  EXPECT_EQ(StatInt(stats, "lfs.objects_stored"), 4) << "no LFS object for empty files";
+  EXPECT_EQ(StatInt(stats, "upload_host.authorization_count"), 0) << "the Hub token reached the upload host";
+  EXPECT_EQ(StatInt(stats, "commits"), 1) << "one commit per version";
   EXPECT_TRUE(logs.Contains("lfs files uploaded"));
   EXPECT_FALSE(logs.Contains(kWriteToken));
 }
@@ -136,8 +136,8 @@ TEST_F(HubRegistry, IdenticalRepushIsUnchanged) {
   EXPECT_EQ(result->commit_id, pushed->commit_id);
   auto stats = hub.Stats();
   EXPECT_EQ(StatInt(stats, "commits"), 0);
-  EXPECT_EQ(StatInt(stats, "lfs_puts"), 0);
-  EXPECT_EQ(StatInt(stats, "lfs_bytes_total"), 0);
+  EXPECT_EQ(StatInt(stats, "lfs.puts"), 0);
+  EXPECT_EQ(StatInt(stats, "lfs.bytes_received_total"), 0);
   EXPECT_TRUE(BranchHead(hub, "alice/model", "v2").empty()) << "no branch for an unchanged push";
 
   // One changed byte is a new version.
@@ -147,7 +147,7 @@ TEST_F(HubRegistry, IdenticalRepushIsUnchanged) {
   auto third = reg->Publish(changed.request);
   ASSERT_TRUE(third.ok()) << third.status().ToString();
   EXPECT_EQ(third->status, PushStatus::kPushed);
-  EXPECT_EQ(StatInt(hub.Stats(), "lfs_puts"), 0) << "LFS objects already stored are not resent";
+  EXPECT_EQ(StatInt(hub.Stats(), "lfs.puts"), 0) << "LFS objects already stored are not resent";
 }
 
 TEST_F(HubRegistry, ExistingBranchIsAlreadyPublished) {
@@ -168,7 +168,7 @@ TEST_F(HubRegistry, ExistingBranchIsAlreadyPublished) {
   EXPECT_EQ(BranchHead(hub, "alice/model", "v7"), head);
   auto stats = hub.Stats();
   EXPECT_EQ(StatInt(stats, "commits"), 0);
-  EXPECT_EQ(StatInt(stats, "lfs_puts"), 0);
+  EXPECT_EQ(StatInt(stats, "lfs.puts"), 0);
   EXPECT_EQ(Resolve(hub, "alice/model", "v7", "a.txt"), "one");
 }
 
@@ -180,9 +180,9 @@ TEST_F(HubRegistry, UploadsLargeFileInParts) {
   auto result = reg->Publish(p.request);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   auto stats = hub.Stats();
-  EXPECT_EQ(StatInt(stats, "lfs_part_puts"), 3);
-  EXPECT_EQ(StatInt(stats, "lfs_complete_auth"), 0) << "Hub token sent to the completion URL";
-  EXPECT_EQ(StatInt(stats, "upload_host_auth"), 0);
+  EXPECT_EQ(StatInt(stats, "lfs.part_puts"), 3);
+  EXPECT_EQ(StatInt(stats, "lfs_complete_authorization_count"), 0) << "Hub token sent to the completion URL";
+  EXPECT_EQ(StatInt(stats, "upload_host.authorization_count"), 0);
   EXPECT_EQ(Sha256Hex(Resolve(hub, "alice/model", "v1", "model.bin")), Sha256Hex(big));
 }
 
@@ -197,7 +197,7 @@ TEST_F(HubRegistry, DryRunSendsNothingThatWrites) {
   EXPECT_EQ(result->branch, "v3");
   auto stats = hub.Stats();
   EXPECT_EQ(StatInt(stats, "commits"), 0);
-  EXPECT_EQ(StatInt(stats, "lfs_puts"), 0);
+  EXPECT_EQ(StatInt(stats, "lfs.puts"), 0);
   EXPECT_EQ(hub.Get("/api/models/alice/model", kWriteToken).status, 404) << "repo was created";
 }
 

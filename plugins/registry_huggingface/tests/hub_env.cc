@@ -19,6 +19,7 @@
 #include "modelpusher/log.h"
 #include "modelpusher/testing/fixtures.h"
 #include "modelpusher/url.h"
+#include "modelpusher/versioning.h"
 
 namespace fs = std::filesystem;
 using namespace modelpusher;
@@ -197,9 +198,9 @@ std::unique_ptr<hf::HfRegistry> MakeRegistry(HubServer& hub, RegistryOptions o) 
 Pushable MakePushable(std::map<std::string, std::string> files, const std::string& version,
                       const std::string& ref_template) {
   Pushable p;
-  p.source = testing::MakeMemorySource(std::move(files));
+  p.source = modelpusher::testing::MakeMemorySource(std::move(files));
   auto ref = RenderRefTemplate(ref_template, version);
-  p.request = testing::MakePushRequest(*p.source, version, ref.ok() ? *ref : version);
+  p.request = modelpusher::testing::MakePushRequest(*p.source, version, ref.ok() ? *ref : version);
   p.request.commit_summary = "Publish version " + version;
   p.request.source_uri = "memory://test";
   return p;
@@ -291,7 +292,12 @@ std::string Resolve(HubServer& hub, const std::string& repo, const std::string& 
 }
 
 int64_t StatInt(const Poco::JSON::Object::Ptr& stats, const std::string& key) {
-  return hf::GetInt(stats, key, -1);
+  Poco::JSON::Object::Ptr obj = stats;
+  std::string rest = key;
+  for (size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1)) {
+    obj = hf::GetObj(obj, rest.substr(0, dot));
+  }
+  return hf::GetInt(obj, rest, -1);
 }
 
 }  // namespace hftest

@@ -98,7 +98,7 @@ std::string TextOfSize(size_t size, char fill = 'a');
 std::string Resolve(HubServer& hub, const std::string& repo, const std::string& rev,
                     const std::string& path, const std::string& token = kWriteToken);
 
-/// Stats counters as integers.
+/// A stats counter as an integer; "lfs.puts" reads a nested key. -1 when absent.
 int64_t StatInt(const Poco::JSON::Object::Ptr& stats, const std::string& key);
 
 }  // namespace hftest
