@@ -226,6 +226,25 @@ TEST_F(HttpClientTest, InterimResponsesAreSkipped) {
   EXPECT_EQ(PeerConnections(), 1);
 }
 
+TEST_F(HttpClientTest, EarlyRejectionOfAnUploadIsReturnedNotRetried) {
+  HttpClient client;
+  for (int code : {413, 503}) {
+    HttpRequest request = Get(peer_.Url("/reject?code=" + std::to_string(code)));
+    request.method = "PUT";
+    request.body_size = 64 << 20;  // Far more than the socket buffers hold.
+    request.body_source = []() -> Result<std::unique_ptr<ByteReader>> {
+      return std::unique_ptr<ByteReader>(std::make_unique<PatternReader>(64 << 20));
+    };
+    request.retry = RetryPolicy{.max_attempts = 2};
+    Result<HttpResponse> response = client.Send(request);
+    ASSERT_TRUE(response.ok()) << response.status().ToString();
+    EXPECT_EQ(response->status, code);
+    EXPECT_EQ(ParseJson(response->body)->getValue<std::string>("error"), "rejected");
+    // 413 is final; 503 is retried like any other 503.
+    EXPECT_EQ(response->attempts, code == 413 ? 1 : 2);
+  }
+}
+
 TEST_F(HttpClientTest, BodyLimitIsEnforced) {
   HttpClient client;
   Result<HttpResponse> response = client.Send(Get(peer_.Url("/download?size=5000")), 1000);

@@ -22,6 +22,7 @@ by path and query:
                         a redirect to URL (absolute or relative)
   /stale                200 on a connection's first request; any later request on the
                         same connection is answered by closing it
+  /reject?code=N        answers N at once, without reading the request body, and closes
   /hints                a 103 Early Hints interim answer, then /echo's answer
   /stats                TCP connections accepted per port and requests per key, as JSON
 """
@@ -123,6 +124,7 @@ class Handler(BaseHTTPRequestHandler):
             "/redirect": self.do_redirect,
             "/stale": self.do_stale,
             "/hints": self.do_hints,
+            "/reject": self.do_reject,
             "/stats": self.do_stats,
         }.get(url.path)
         if route is None:
@@ -226,6 +228,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.read_body(hash_it=False)
         self.send_json(200, {"connection_request": self.requests_on_connection})
+
+    def do_reject(self, query):
+        count_request("reject")
+        # Closing with the body unread makes the kernel answer further data with a reset.
+        self.send_json(int(query.get("code", "413")), {"error": "rejected"},
+                       {"Connection": "close"})
+        self.close_connection = True
 
     def do_hints(self, query):
         self.send_response_only(103)

@@ -44,6 +44,8 @@ class PocoConnection final : public Connection, private Session {
       size -= static_cast<size_t>(n);
     }
   }
+
+  void ClearWriteError() override { this->clearException(); }
 };
 
 }  // namespace

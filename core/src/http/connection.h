@@ -50,6 +50,9 @@ class Connection {
   virtual int ReadByte() = 0;
   /// Writes all of `data` after the request headers were flushed.
   virtual void WriteAll(const char* data, size_t size) = 0;
+  /// Forgets a failed write, so that an answer the server sent before it hung up can still
+  /// be read.
+  virtual void ClearWriteError() = 0;
 
   /// True when the server has closed the idle connection (or sent bytes nobody asked for),
   /// so it must not be reused. Cheap; only meaningful between requests.

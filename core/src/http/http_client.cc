@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
+#include <Poco/Timespan.h>
 
 #include <algorithm>
 #include <cctype>
@@ -109,6 +110,25 @@ BodyFraming FramingOf(const Hop& hop, const Poco::Net::HTTPResponse& response) {
   if (coding.ends_with("chunked")) return BodyFraming::kChunked;
   if (response.hasContentLength()) return BodyFraming::kLength;
   return BodyFraming::kUntilClose;
+}
+
+// A server may reject an upload (413, 401, 400) before reading its body, answer, and close;
+// our next write then fails. The answer is usually still in the socket's receive queue:
+// read it instead of reporting a broken connection. False when there is none.
+// Limitation: "Expect: 100-continue" would save sending the body at all, but Poco's client
+// cannot wait for the interim answer; the rejected body is sent until the server hangs up.
+bool ReadEarlyAnswer(Connection& connection, const Poco::Exception& write_error,
+                     Poco::Net::HTTPResponse* answer) {
+  if (internal::DescribeNetException(write_error).timeout) return false;  // Peer may be gone.
+  try {
+    connection.ClearWriteError();
+    // The connection is failing and will not be reused, so its timeout need not be restored.
+    connection.session().socket().setReceiveTimeout(Poco::Timespan(2, 0));
+    connection.session().receiveResponse(*answer);
+    return answer->getStatus() >= 200;
+  } catch (const Poco::Exception&) {
+    return false;
+  }
 }
 
 // Reads what is left of a body into `out`. With `truncate`, stops quietly at `limit`.
@@ -354,11 +374,19 @@ Attempt HttpClient::Impl::Exchange(std::unique_ptr<Connection> connection,
 
   Poco::Net::HTTPResponse answer;
   uint64_t sent = 0;
+  bool answered_early = false;
   try {
     ++connection->requests;
     Poco::Net::HTTPClientSession& session = connection->session();
     std::ostream& stream = session.sendRequest(wire);
-    Status body = SendBody(*connection, stream, request, hop, &sent);
+    answer.setFieldLimit(256);
+    Status body = Status::Ok();
+    try {
+      body = SendBody(*connection, stream, request, hop, &sent);
+    } catch (const Poco::Exception& e) {
+      if (!ReadEarlyAnswer(*connection, e, &answer)) throw;
+      answered_early = true;
+    }
     if (!body.ok()) {
       // The source failed, not the server; a source that lost its own connection may work
       // when reopened on the next attempt.
@@ -369,10 +397,10 @@ Attempt HttpClient::Impl::Exchange(std::unique_ptr<Connection> connection,
       return failure;
     }
     // Interim 1xx answers (103 Early Hints) precede the real one; Poco skips only 100.
-    answer.setFieldLimit(256);
-    do {
+    while (!answered_early) {
       session.receiveResponse(answer);
-    } while (answer.getStatus() > 101 && answer.getStatus() < 200);
+      if (answer.getStatus() <= 101 || answer.getStatus() >= 200) break;
+    }
   } catch (const Poco::Exception& e) {
     internal::NetError error = internal::DescribeNetException(e);
     Attempt failure = Failure(StatusCode::kUnavailable, error.cause, error.hint, error.retryable);
@@ -398,8 +426,10 @@ Attempt HttpClient::Impl::Exchange(std::unique_ptr<Connection> connection,
     return Failure(StatusCode::kUnavailable, "the response has a malformed Content-Length",
                    "check that the URL points at an HTTP server", false);
   }
+  // After an early answer the request was cut short: the connection cannot carry another.
+  bool reusable = answer.getKeepAlive() && !answered_early;
   attempt.body = std::make_unique<BodyReader>(std::move(connection), framing, uint64_t(length),
-                                              answer.getKeepAlive(), pool, hop.What());
+                                              reusable, pool, hop.What());
   return attempt;
 }
 
@@ -417,10 +447,6 @@ Status HttpClient::Impl::SendBody(Connection& connection, std::ostream& stream,
   }
 
   // Large bodies bypass Poco's 4 KiB stream buffer: headers first, then 1 MiB writes.
-  // Limitation: a server that answers early (413, 401) and closes while the body is still
-  // going out is seen as a dropped connection and retried; its answer is lost. Sending
-  // "Expect: 100-continue" would avoid it, but Poco's client cannot wait for the interim
-  // answer, so the upload pays one retry per early rejection instead.
   stream.flush();
   CheckStream(stream, session);
   if (!request.body_source) {
