@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <utility>
 
 #include "modelpusher/io.h"
@@ -45,6 +46,36 @@ FileOpener BreakFile(FileOpener inner, std::string path, uint64_t fail_after, bo
     if (at_open) return UnavailableError("injected failure: cannot open " + path);
     MP_ASSIGN_OR_RETURN(auto reader, inner(file, offset, length));
     return std::unique_ptr<ByteReader>(new FailingReader(std::move(reader), fail_after));
+  };
+}
+
+// Calls `observe` once, on the first Read of `path`: the moment the registry is busy
+// publishing, with other files possibly written already.
+class ObservingReader : public ByteReader {
+ public:
+  ObservingReader(std::unique_ptr<ByteReader> inner, std::function<void()> observe)
+      : inner_(std::move(inner)), observe_(std::move(observe)) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    if (observe_) {
+      observe_();
+      observe_ = nullptr;
+    }
+    return inner_->Read(buffer, size);
+  }
+
+ private:
+  std::unique_ptr<ByteReader> inner_;
+  std::function<void()> observe_;
+};
+
+FileOpener ObserveFile(FileOpener inner, std::string path, std::function<void()> observe) {
+  return [inner = std::move(inner), path = std::move(path), observe = std::move(observe)](
+             const ManifestEntry& file, uint64_t offset,
+             uint64_t length) -> Result<std::unique_ptr<ByteReader>> {
+    MP_ASSIGN_OR_RETURN(auto reader, inner(file, offset, length));
+    if (file.path != path) return reader;
+    return std::unique_ptr<ByteReader>(new ObservingReader(std::move(reader), observe));
   };
 }
 
@@ -320,6 +351,35 @@ TEST_P(RegistryConformance, PublishesANewVersionWhenOneByteChanges) {
   EXPECT_NE(second->branch, first->branch);
   EXPECT_EQ(ReadBack(*second), changed);
   EXPECT_EQ(ReadBack(*first), original);
+  EXPECT_EQ(ListedVersions(), (std::vector<std::string>{"1000", "1001"}));
+}
+
+// Atomicity seen from outside: while the registry streams the model, a second registry
+// object (another process, TF Serving, a user) must not list the new version yet.
+TEST_P(RegistryConformance, HidesTheVersionWhilePublishing) {
+  ASSERT_TRUE(Publish(Request({{"model.pkl", "served now"}}, "1000")).ok());
+  auto observer = under_test_->Reopen();
+  ASSERT_TRUE(observer.ok()) << observer.status().ToString();
+
+  const auto tree = ConformanceModelTree();
+  PushRequest request = Request(tree, "1001");
+  std::mutex mu;
+  std::vector<std::vector<std::string>> seen;
+  request.open = ObserveFile(request.open, "variables/variables.data-00000-of-00001", [&] {
+    auto listed = (*observer)->ListVersions();
+    std::vector<std::string> versions;
+    for (const auto& info : listed.ValueOr({})) versions.push_back(info.version);
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(listed.ok() ? versions : std::vector<std::string>{listed.status().ToString()});
+  });
+  auto result = Publish(request);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_FALSE(seen.empty()) << "the registry never read the model's largest file";
+  for (const auto& versions : seen) {
+    EXPECT_EQ(versions, std::vector<std::string>{"1000"}) << "listed while publishing";
+  }
   EXPECT_EQ(ListedVersions(), (std::vector<std::string>{"1000", "1001"}));
 }
 

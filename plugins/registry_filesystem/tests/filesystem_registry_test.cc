@@ -95,6 +95,27 @@ FileOpener GateFile(FileOpener inner, std::string path, Gate* gate, bool before_
   };
 }
 
+// Opens the gate and joins the threads on every way out of a test, so a failed ASSERT
+// reports a failure instead of terminating the binary with joinable threads.
+class JoinOnExit {
+ public:
+  JoinOnExit(Gate* gate, std::atomic<bool>* stop) : gate_(gate), stop_(stop) {}
+  ~JoinOnExit() { Finish(); }
+  void Add(std::thread thread) { threads_.push_back(std::move(thread)); }
+  void Finish() {
+    if (gate_ != nullptr) gate_->Release();
+    if (stop_ != nullptr) *stop_ = true;
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+ private:
+  Gate* gate_;
+  std::atomic<bool>* stop_;
+  std::vector<std::thread> threads_;
+};
+
 std::map<std::string, uint64_t> TreeSizes(const std::string& root) {
   std::map<std::string, uint64_t> out;
   std::error_code ec;
@@ -206,7 +227,10 @@ TEST_F(FilesystemRegistryTest, MakesTheVersionVisibleOnlyWhenComplete) {
 
   std::atomic<bool> stop{false};
   std::atomic<int> partial_views{0}, complete_views{0};
-  std::thread watcher([&] {
+  Result<PushResult> result = InternalError("not run");
+  JoinOnExit pusher_done(&gate, nullptr);
+  JoinOnExit watcher_done(nullptr, &stop);
+  watcher_done.Add(std::thread([&] {
     auto deadline = std::chrono::steady_clock::now() + 2 * kPatience;
     while (!stop && std::chrono::steady_clock::now() < deadline) {
       if (fs::exists(version_dir)) {
@@ -214,10 +238,9 @@ TEST_F(FilesystemRegistryTest, MakesTheVersionVisibleOnlyWhenComplete) {
       }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-  });
+  }));
+  pusher_done.Add(std::thread([&] { result = registry_->Publish(request); }));
 
-  Result<PushResult> result = InternalError("not run");
-  std::thread pusher([&] { result = registry_->Publish(request); });
   ASSERT_TRUE(gate.WaitArrived(1)) << "the push never reached the big file";
   EXPECT_FALSE(fs::exists(version_dir)) << "the version is visible before it is complete";
   auto staging = StagingLeftovers(path_);
@@ -225,8 +248,7 @@ TEST_F(FilesystemRegistryTest, MakesTheVersionVisibleOnlyWhenComplete) {
   EXPECT_EQ(staging[0].rfind(".staging-17-", 0), 0u) << staging[0];
   EXPECT_GT(TreeSizes(path_ + "/" + staging[0]).size(), 0u);
   EXPECT_TRUE(Versions(*RegistryAt(path_)).empty());
-  gate.Release();
-  pusher.join();
+  pusher_done.Finish();
 
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(ReadTree(version_dir), tree);
@@ -235,8 +257,7 @@ TEST_F(FilesystemRegistryTest, MakesTheVersionVisibleOnlyWhenComplete) {
   while (complete_views == 0 && std::chrono::steady_clock::now() < settle) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  stop = true;
-  watcher.join();
+  watcher_done.Finish();
   EXPECT_EQ(partial_views, 0);
   EXPECT_GT(complete_views, 0);
 }
@@ -273,11 +294,12 @@ TEST_F(FilesystemRegistryTest, ConcurrentPushesOfOneVersionHaveOneWinner) {
   auto other = RegistryAt(path_);
 
   Result<PushResult> r1 = InternalError("not run"), r2 = InternalError("not run");
-  std::thread t1([&] { r1 = registry_->Publish(first); });
-  std::thread t2([&] { r2 = other->Publish(second); });
-  ASSERT_TRUE(both_copying.WaitArrived(2)) << "the pushes did not overlap";
-  t1.join();
-  t2.join();
+  {
+    JoinOnExit pushes(nullptr, nullptr);
+    pushes.Add(std::thread([&] { r1 = registry_->Publish(first); }));
+    pushes.Add(std::thread([&] { r2 = other->Publish(second); }));
+    EXPECT_TRUE(both_copying.WaitArrived(2)) << "the pushes did not overlap";
+  }
 
   ASSERT_NE(r1.ok(), r2.ok()) << r1.status().ToString() << " / " << r2.status().ToString();
   const Result<PushResult>& loser = r1.ok() ? r2 : r1;

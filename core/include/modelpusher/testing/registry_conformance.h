@@ -40,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,11 @@ class RegistryConformance : public ::testing::TestWithParam<RegistryConformanceS
   std::mutex texts_mutex_;
   std::vector<std::string> texts_;  // Results, statuses and log lines seen by this test.
 };
+
+/// Prints the setup by name in test failure messages (instead of its raw bytes).
+inline void PrintTo(const RegistryConformanceSetup& setup, std::ostream* out) {
+  *out << setup.name;
+}
 
 /// Used by MP_REGISTRY_CONFORMANCE_TESTS; referencing it also pulls the suite's tests out of
 /// the static library into the test binary.
