@@ -295,8 +295,10 @@ TEST_F(HttpClientTest, SecretsNeverReachTheLog) {
   HttpRequest request = Get(peer_.Url("/redirect?code=302&to=") + "http%3A%2F%2F127.0.0.1%3A" +
                             std::to_string(peer_.other_port) + "%2Fecho");
   request.headers.Add("Authorization", "Bearer " + token);
-  request.headers.Add("X-Api-Key", token);
-  request.credential_headers = {"Authorization", "X-Api-Key"};
+  request.headers.Add("X-Custom-Key", token);
+  request.headers.Add("Cookie", "session=" + token);
+  request.headers.Add("Proxy-Authorization", "Basic " + token);
+  request.credential_headers = {"Authorization", "X-Custom-Key"};
   ASSERT_TRUE(client.Send(request).ok());
 
   HttpRequest retried =

@@ -69,6 +69,9 @@ bool Connection::LooksClosed() {
   return session().socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ);
 }
 
+// Limitation: Poco resolves the host and connects to one address only (IPv4 first); there is
+// no fallback to the next address of a multi-homed host. A failed connect is retried as a
+// whole by the retry policy, which resolves again.
 std::unique_ptr<Connection> NewConnection(const Endpoint& endpoint,
                                           const ConnectionSettings& settings) {
   std::unique_ptr<Connection> connection;

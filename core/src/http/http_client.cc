@@ -1,27 +1,20 @@
 // HttpClient: one request = hops (redirects) x attempts (retries) x exchanges (a stale pooled
-// connection is replaced once, silently). Poco does the wire format; framing of response
-// bodies, retries, redirects and credentials are decided here.
+// connection is replaced once, silently). The wire side lives in exchange.cc; retries,
+// redirects, credentials and the pool are decided here.
 
 #include "modelpusher/http.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/NumberParser.h>
-#include <Poco/String.h>
-#include <Poco/Timespan.h>
+#include <Poco/Net/Context.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
-#include <ostream>
 
 #include "http/body_reader.h"
 #include "http/connection.h"
 #include "http/connection_pool.h"
-#include "http/net_error.h"
+#include "http/exchange.h"
 #include "http/proxy.h"
 #include "http/redirect.h"
 #include "http/retry.h"
@@ -31,104 +24,20 @@
 namespace modelpusher {
 namespace {
 
-using internal::BodyFraming;
+using internal::Attempt;
 using internal::BodyReader;
 using internal::Connection;
+using internal::Failure;
 using internal::Hop;
+using internal::kBodyChunk;
 
-constexpr size_t kBodyChunk = 1 << 20;        // Streamed request bodies go out in 1 MiB writes.
-constexpr size_t kInlineBody = 64 << 10;      // Smaller bodies travel with the headers.
-constexpr size_t kErrorBodyLimit = 1 << 20;   // Open keeps this much of a non-2xx body.
+constexpr size_t kErrorBodyLimit = 1 << 20;  // Open keeps this much of a non-2xx body.
 constexpr size_t kMaxIdlePerEndpoint = 16;
 constexpr double kMaxIdleSeconds = 20;
-
-// The outcome of one attempt: the response (with the rest of its body on the wire) or why
-// there is none.
-struct Attempt {
-  HttpResponse response;
-  std::unique_ptr<BodyReader> body;
-  bool failed = false;
-  StatusCode code = StatusCode::kUnavailable;
-  std::string cause;
-  std::string hint;
-  bool retryable = false;
-  // Failed on the wire before any byte of a response, and not by timing out: what a pooled
-  // connection the server had already closed looks like.
-  bool stale = false;
-  uint64_t sent = 0;
-};
-
-Attempt Failure(StatusCode code, std::string cause, std::string hint, bool retryable) {
-  Attempt attempt;
-  attempt.failed = true;
-  attempt.code = code;
-  attempt.cause = std::move(cause);
-  attempt.hint = std::move(hint);
-  attempt.retryable = retryable;
-  return attempt;
-}
 
 double MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
-}
-
-bool MethodCarriesBody(const std::string& method) {
-  return method == "POST" || method == "PUT" || method == "PATCH";
-}
-
-bool StartsWithIgnoreCase(const std::string& text, std::string_view prefix) {
-  auto same = [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); };
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), same);
-}
-
-bool IsManagedHeader(const std::string& name) {
-  for (std::string_view managed : {"host", "content-length", "transfer-encoding"}) {
-    if (name.size() == managed.size() && StartsWithIgnoreCase(name, managed)) return true;
-  }
-  return false;
-}
-
-// Throws the exception Poco recorded for a failed write, so that it is classified like any
-// other network failure.
-void CheckStream(std::ostream& stream, Poco::Net::HTTPClientSession& session) {
-  if (stream.good()) return;
-  if (const Poco::Exception* error = session.networkException()) error->rethrow();
-  throw Poco::IOException("writing the request failed");
-}
-
-BodyFraming FramingOf(const Hop& hop, const Poco::Net::HTTPResponse& response) {
-  int status = response.getStatus();
-  if (hop.method == "HEAD" || status < 200 || status == 204 || status == 304) {
-    return BodyFraming::kEmpty;
-  }
-  // RFC 9112 6.1: chunked is the last transfer coding whenever it is present.
-  // Limitation: other transfer codings (gzip, chunked) are not decoded; we never ask for
-  // them and servers do not send them unasked, so the body would come out still encoded.
-  std::string coding = Poco::toLower(response.get("Transfer-Encoding", ""));
-  if (coding.ends_with("chunked")) return BodyFraming::kChunked;
-  if (response.hasContentLength()) return BodyFraming::kLength;
-  return BodyFraming::kUntilClose;
-}
-
-// A server may reject an upload (413, 401, 400) before reading its body, answer, and close;
-// our next write then fails. The answer is usually still in the socket's receive queue:
-// read it instead of reporting a broken connection. False when there is none.
-// Limitation: "Expect: 100-continue" would save sending the body at all, but Poco's client
-// cannot wait for the interim answer; the rejected body is sent until the server hangs up.
-bool ReadEarlyAnswer(Connection& connection, const Poco::Exception& write_error,
-                     Poco::Net::HTTPResponse* answer) {
-  if (internal::DescribeNetException(write_error).timeout) return false;  // Peer may be gone.
-  try {
-    connection.ClearWriteError();
-    // The connection is failing and will not be reused, so its timeout need not be restored.
-    connection.session().socket().setReceiveTimeout(Poco::Timespan(2, 0));
-    connection.session().receiveResponse(*answer);
-    return answer->getStatus() >= 200;
-  } catch (const Poco::Exception&) {
-    return false;
-  }
 }
 
 // Reads what is left of a body into `out`. With `truncate`, stops quietly at `limit`.
@@ -152,15 +61,6 @@ Status ReadBody(BodyReader& body, size_t limit, bool truncate, std::string* out)
   }
 }
 
-void LogHeaders(const char* what, const Poco::Net::NameValueCollection& headers,
-                const std::vector<std::string>& credentials) {
-  if (!log::Enabled(LogLevel::kTrace)) return;
-  for (const auto& [name, value] : headers) {
-    bool secret = internal::IsCredentialHeader(name, credentials);
-    log::Trace(what, {{"header", name}, {"value", secret ? std::string("***") : value}});
-  }
-}
-
 }  // namespace
 
 struct HttpClient::Impl {
@@ -180,11 +80,6 @@ struct HttpClient::Impl {
                               const internal::RetrySchedule& schedule, int* attempts);
   Attempt TryOnce(const HttpRequest& request, const Hop& hop, bool open, size_t body_limit,
                   const internal::Endpoint& endpoint, const internal::ConnectionSettings& settings);
-  Attempt Exchange(std::unique_ptr<Connection> connection, const HttpRequest& request,
-                   const Hop& hop);
-  Status SendBody(Connection& connection, std::ostream& stream, const HttpRequest& request,
-                  const Hop& hop, uint64_t* sent);
-  void FillRequest(const HttpRequest& request, const Hop& hop, Poco::Net::HTTPRequest* out);
   void FinishBody(Attempt& attempt, const Hop& hop, bool open, size_t body_limit);
   Result<Poco::Net::Context::Ptr> TlsContext();
 
@@ -318,14 +213,15 @@ Attempt HttpClient::Impl::TryOnce(const HttpRequest& request, const Hop& hop, bo
   std::unique_ptr<Connection> connection = pool->Take(endpoint.Key());
   bool reused = connection != nullptr;
   if (!connection) connection = internal::NewConnection(endpoint, settings);
-  Attempt attempt = Exchange(std::move(connection), request, hop);
+  Attempt attempt = Exchange(std::move(connection), request, hop, options.user_agent, pool);
 
   // A keep-alive connection the server closed while it sat in the pool fails before any
   // response byte. That is not the server's answer, so it costs no retry attempt.
   if (attempt.failed && attempt.stale && reused) {
     log::Debug("http stale pooled connection replaced",
                {{"url", RedactUrl(hop.url.ToString())}, {"cause", attempt.cause}});
-    attempt = Exchange(internal::NewConnection(endpoint, settings), request, hop);
+    attempt = Exchange(internal::NewConnection(endpoint, settings), request, hop,
+                       options.user_agent, pool);
   }
   if (!attempt.failed) FinishBody(attempt, hop, open, body_limit);
 
@@ -341,138 +237,6 @@ Attempt HttpClient::Impl::TryOnce(const HttpRequest& request, const Hop& hop, bo
                         {"bytes", received}, {"ms", MillisSince(start)}});
   }
   return attempt;
-}
-
-void HttpClient::Impl::FillRequest(const HttpRequest& request, const Hop& hop,
-                                   Poco::Net::HTTPRequest* out) {
-  for (const auto& [name, value] : request.headers.entries()) {
-    if (IsManagedHeader(name)) continue;
-    if (!hop.send_credentials && internal::IsCredentialHeader(name, request.credential_headers)) {
-      continue;
-    }
-    // A redirect that dropped the body drops its description too.
-    if (!hop.has_body && StartsWithIgnoreCase(name, "content-")) continue;
-    out->add(name, value);
-  }
-  out->set("Host", hop.url.Authority());
-  if (!out->has("User-Agent")) out->set("User-Agent", options.user_agent);
-
-  if (hop.has_body && request.body_source) {
-    out->setContentLength64(static_cast<Poco::Int64>(request.body_size));
-  } else if (hop.has_body && (!request.body.empty() || MethodCarriesBody(hop.method))) {
-    out->setContentLength64(static_cast<Poco::Int64>(request.body.size()));
-  } else if (MethodCarriesBody(hop.method)) {
-    out->setContentLength64(0);
-  }
-}
-
-Attempt HttpClient::Impl::Exchange(std::unique_ptr<Connection> connection,
-                                   const HttpRequest& request, const Hop& hop) {
-  Poco::Net::HTTPRequest wire(hop.method, hop.Target(), Poco::Net::HTTPMessage::HTTP_1_1);
-  FillRequest(request, hop, &wire);
-  LogHeaders("http request header", wire, request.credential_headers);
-
-  Poco::Net::HTTPResponse answer;
-  uint64_t sent = 0;
-  bool answered_early = false;
-  try {
-    ++connection->requests;
-    Poco::Net::HTTPClientSession& session = connection->session();
-    std::ostream& stream = session.sendRequest(wire);
-    answer.setFieldLimit(256);
-    Status body = Status::Ok();
-    try {
-      body = SendBody(*connection, stream, request, hop, &sent);
-    } catch (const Poco::Exception& e) {
-      if (!ReadEarlyAnswer(*connection, e, &answer)) throw;
-      answered_early = true;
-    }
-    if (!body.ok()) {
-      // The source failed, not the server; a source that lost its own connection may work
-      // when reopened on the next attempt.
-      Attempt failure = Failure(body.code(), "reading the request body: " + body.message(),
-                                "check the source of the upload",
-                                body.code() == StatusCode::kUnavailable);
-      failure.sent = sent;
-      return failure;
-    }
-    // Interim 1xx answers (103 Early Hints) precede the real one; Poco skips only 100.
-    while (!answered_early) {
-      session.receiveResponse(answer);
-      if (answer.getStatus() <= 101 || answer.getStatus() >= 200) break;
-    }
-  } catch (const Poco::Exception& e) {
-    internal::NetError error = internal::DescribeNetException(e);
-    Attempt failure = Failure(StatusCode::kUnavailable, error.cause, error.hint, error.retryable);
-    failure.stale = error.retryable && !error.timeout;
-    failure.sent = sent;
-    return failure;
-  } catch (const std::exception& e) {
-    return Failure(StatusCode::kInternal, std::string("unexpected error: ") + e.what(),
-                   "retry or report it", false);
-  }
-  LogHeaders("http response header", answer, request.credential_headers);
-
-  Attempt attempt;
-  attempt.sent = sent;
-  HttpResponse& response = attempt.response;
-  response.status = answer.getStatus();
-  for (const auto& [name, value] : answer) response.headers.Add(name, value);
-  response.final_url = hop.url.ToString();
-  BodyFraming framing = FramingOf(hop, answer);
-  Poco::Int64 length = 0;
-  if (framing == BodyFraming::kLength &&
-      (!Poco::NumberParser::tryParse64(answer.get("Content-Length"), length) || length < 0)) {
-    return Failure(StatusCode::kUnavailable, "the response has a malformed Content-Length",
-                   "check that the URL points at an HTTP server", false);
-  }
-  // After an early answer the request was cut short: the connection cannot carry another.
-  bool reusable = answer.getKeepAlive() && !answered_early;
-  attempt.body = std::make_unique<BodyReader>(std::move(connection), framing, uint64_t(length),
-                                              reusable, pool, hop.What());
-  return attempt;
-}
-
-Status HttpClient::Impl::SendBody(Connection& connection, std::ostream& stream,
-                                  const HttpRequest& request, const Hop& hop, uint64_t* sent) {
-  Poco::Net::HTTPClientSession& session = connection.session();
-  if (!hop.has_body || (!request.body_source && request.body.size() <= kInlineBody)) {
-    if (hop.has_body && !request.body_source) {
-      stream.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
-    }
-    stream.flush();
-    CheckStream(stream, session);
-    *sent = hop.has_body && !request.body_source ? request.body.size() : 0;
-    return Status::Ok();
-  }
-
-  // Large bodies bypass Poco's 4 KiB stream buffer: headers first, then 1 MiB writes.
-  stream.flush();
-  CheckStream(stream, session);
-  if (!request.body_source) {
-    connection.WriteAll(request.body.data(), request.body.size());
-    *sent = request.body.size();
-    return Status::Ok();
-  }
-  MP_ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> reader, request.body_source());
-  std::string buffer(kBodyChunk, '\0');
-  while (*sent < request.body_size) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(kBodyChunk, request.body_size - *sent));
-    MP_ASSIGN_OR_RETURN(size_t n, reader->Read(buffer.data(), want));
-    if (n == 0) {
-      return DataLossError("the body source ended after " + std::to_string(*sent) + " of " +
-                           std::to_string(request.body_size) + " bytes");
-    }
-    connection.WriteAll(buffer.data(), n);
-    *sent += n;
-  }
-  char extra;
-  MP_ASSIGN_OR_RETURN(size_t more, reader->Read(&extra, 1));
-  if (more != 0) {
-    return InvalidArgumentError("the body source holds more than body_size (" +
-                                std::to_string(request.body_size) + ") bytes");
-  }
-  return Status::Ok();
 }
 
 void HttpClient::Impl::FinishBody(Attempt& attempt, const Hop& hop, bool open,
