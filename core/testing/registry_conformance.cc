@@ -43,7 +43,8 @@ FileOpener BreakFile(FileOpener inner, std::string path, uint64_t fail_after, bo
              const ManifestEntry& file, uint64_t offset,
              uint64_t length) -> Result<std::unique_ptr<ByteReader>> {
     if (file.path != path) return inner(file, offset, length);
-    if (at_open) return UnavailableError("injected failure: cannot open " + path);
+    // Not found, as a source file deleted under the push: no registry retries that.
+    if (at_open) return NotFoundError("injected failure: " + path + " vanished");
     MP_ASSIGN_OR_RETURN(auto reader, inner(file, offset, length));
     return std::unique_ptr<ByteReader>(new FailingReader(std::move(reader), fail_after));
   };
