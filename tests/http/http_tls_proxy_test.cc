@@ -19,7 +19,7 @@ class HttpTlsTest : public HttpTest {
     cert_ = dir_ + "/cert.pem";
     std::string command =
         "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-        " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + dir_ + "/key.pem" +
+        " -addext subjectAltName=DNS:localhost,DNS:upstream.invalid,IP:127.0.0.1 -keyout " + dir_ + "/key.pem" +
         " -out " + cert_ + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(command.c_str()), 0) << "openssl could not make a test certificate";
     extra_peer_args_ = {"--cert", cert_, "--key", dir_ + "/key.pem"};
@@ -62,6 +62,44 @@ TEST_F(HttpTlsTest, RejectsAnUnknownCertificate) {
   EXPECT_NE(response.status().message().find("after 1 attempt"), std::string::npos)
       << response.status().message();
   EXPECT_NE(response.status().message().find("ca_file"), std::string::npos)
+      << response.status().message();
+}
+
+TEST_F(HttpTlsTest, HttpsGoesThroughAConnectTunnel) {
+  // The peer is the proxy and, behind the tunnel, the TLS server; upstream.invalid is never
+  // resolved. The certificate names upstream.invalid, so host name verification passes.
+  setenv("HTTPS_PROXY", ("127.0.0.1:" + std::to_string(peer_.port)).c_str(), 1);
+  HttpClient::Options options;
+  options.ca_file = cert_;
+  HttpClient client(options);
+  unsetenv("HTTPS_PROXY");
+  HttpRequest request = Get("https://upstream.invalid/echo");
+  request.headers.Add("Authorization", "Bearer test-token-tunnel");
+  Result<HttpResponse> response = client.Send(request);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  auto echo = ParseJson(response->body);
+  EXPECT_EQ(EchoedHeader(echo, "Host"), "upstream.invalid");
+  EXPECT_EQ(EchoedHeader(echo, "Authorization"), "Bearer test-token-tunnel");
+  EXPECT_EQ(echo->getValue<int>("port"), peer_.tls_port);
+
+  Result<HttpResponse> stats = client.Send(Get(peer_.OtherUrl("/stats")));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(ParseJson(stats->body)->getObject("requests")->getValue<int>(
+                "CONNECT upstream.invalid:443"), 1);
+}
+
+TEST_F(HttpTlsTest, CertificateForAnotherHostIsRejected) {
+  setenv("HTTPS_PROXY", ("127.0.0.1:" + std::to_string(peer_.port)).c_str(), 1);
+  HttpClient::Options options;
+  options.ca_file = cert_;  // Trusted, but issued for other names.
+  HttpClient client(options);
+  unsetenv("HTTPS_PROXY");
+  Result<HttpResponse> response = client.Send(Get("https://wrong.invalid/echo"));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(response.status().message().find("certificate"), std::string::npos)
+      << response.status().message();
+  EXPECT_NE(response.status().message().find("after 1 attempt"), std::string::npos)
       << response.status().message();
 }
 

@@ -25,12 +25,15 @@ by path and query:
   /reject?code=N        answers N at once, without reading the request body, and closes
   /hints                a 103 Early Hints interim answer, then /echo's answer
   /stats                TCP connections accepted per port and requests per key, as JSON
+  CONNECT host:port     a forward proxy's tunnel, always to this peer's own TLS port
+                        (whatever the host: nothing is resolved or contacted)
 """
 
 import argparse
 import hashlib
 import json
 import os
+import select
 import socket
 import ssl
 import struct
@@ -134,6 +137,32 @@ class Handler(BaseHTTPRequestHandler):
         route(query)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = handle_any
+
+    tunnel_port = 0  # Set by main() to the TLS port.
+
+    def do_CONNECT(self):
+        count_request("CONNECT " + self.path)
+        upstream = socket.create_connection(("127.0.0.1", self.tunnel_port))
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        peers = {self.connection: upstream, upstream: self.connection}
+        deadline = time.time() + 60
+        try:
+            while time.time() < deadline:
+                readable, _, _ = select.select(list(peers), [], [], 5)
+                if not readable:
+                    continue
+                for sock in readable:
+                    data = sock.recv(1 << 16)
+                    if not data:
+                        return
+                    peers[sock].sendall(data)
+        except OSError:
+            pass
+        finally:
+            upstream.close()
 
     def do_echo(self, query):
         length, digest = self.read_body()
@@ -290,6 +319,7 @@ def main():
         context.load_cert_chain(args.cert, args.key)
         tls.socket = context.wrap_socket(tls.socket, server_side=True)
         ports["tls_port"] = tls.server_address[1]
+        Handler.tunnel_port = ports["tls_port"]
         servers.append(tls)
     for server in servers:
         serve(server)
