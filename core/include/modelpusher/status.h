@@ -9,7 +9,7 @@
 #include <cassert>
 #include <string>
 #include <utility>
-#include <variant>
+#include <optional>
 
 namespace modelpusher {
 
@@ -81,19 +81,20 @@ Status InternalError(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design, like expected.
-  Result(Status status) : state_(std::move(status)) {  // NOLINT
-    assert(!std::get<Status>(state_).ok());
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design, like expected.
+  Result(Status status) : status_(std::move(status)) {  // NOLINT
+    assert(!status_.ok());
+    if (status_.ok()) status_ = Status(StatusCode::kInternal, "Result made from an OK status");
   }
 
-  bool ok() const { return std::holds_alternative<T>(state_); }
+  bool ok() const { return value_.has_value(); }
 
   /// The error, or an OK status when a value is held.
-  Status status() const { return ok() ? Status::Ok() : std::get<Status>(state_); }
+  const Status& status() const { return status_; }
 
-  T& value() & { return std::get<T>(state_); }
-  const T& value() const& { return std::get<T>(state_); }
-  T&& value() && { return std::get<T>(std::move(state_)); }
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -104,7 +105,11 @@ class [[nodiscard]] Result {
   T ValueOr(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
  private:
-  std::variant<T, Status> state_;
+  // Two plain members rather than a std::variant: GCC 12 at -O2 miscompiled a
+  // Result<std::optional<T>> held in a variant (a has_value() check on the extracted
+  // optional was dropped), and the members cost one empty Status at most.
+  std::optional<T> value_;
+  Status status_;
 };
 
 namespace internal {

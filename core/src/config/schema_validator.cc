@@ -166,20 +166,11 @@ class Validator {
 
   Status CheckMap(const ConfigValue& v, Object::Ptr schema, const std::string& path) {
     Object::Ptr props = schema->has("properties") ? schema->getObject("properties") : nullptr;
-    if (Array::Ptr required = schema->getArray("required")) {
-      for (size_t i = 0; i < required->size(); ++i) {
-        std::string key = required->getElement<std::string>(i);
-        if (v.Find(key) == nullptr) {
-          return v.Error(path + " is missing the required key '" + key + "'");
-        }
-      }
-    }
+    // Unknown keys first: a typo ("pth") also makes a required key ("path") look missing,
+    // and "did you mean 'path'?" is the more useful message.
     for (const auto& [key, child] : v.entries()) {
       std::string child_path = path.empty() ? key : path + "." + key;
-      if (props && props->has(key)) {
-        MP_RETURN_IF_ERROR(Check(child, props->getObject(key), child_path));
-        continue;
-      }
+      if (props && props->has(key)) continue;
       if (!schema->has("additionalProperties")) continue;
       if (schema->isObject("additionalProperties")) {
         MP_RETURN_IF_ERROR(Check(child, schema->getObject("additionalProperties"), child_path));
@@ -191,10 +182,24 @@ class Validator {
       std::string hint = ClosestWord(key, known);
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      SourceLocation at = child.key_location();
-      return InvalidArgumentError(
-          at.ToString() + ": unknown key '" + key + "'" + (path.empty() ? "" : " in " + path) +
-          (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " (known keys: " + list + ")");
+      return InvalidArgumentError(child.key_location().ToString() + ": unknown key '" + key +
+                                  "'" + (path.empty() ? "" : " in " + path) +
+                                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                                  " (known keys: " + list + ")");
+    }
+    if (Array::Ptr required = schema->getArray("required")) {
+      for (size_t i = 0; i < required->size(); ++i) {
+        std::string key = required->getElement<std::string>(i);
+        if (v.Find(key) == nullptr) {
+          return v.Error((path.empty() ? std::string("the config") : path) +
+                         " is missing the required key '" + key + "'");
+        }
+      }
+    }
+    for (const auto& [key, child] : v.entries()) {
+      if (props && props->has(key)) {
+        MP_RETURN_IF_ERROR(Check(child, props->getObject(key), path.empty() ? key : path + "." + key));
+      }
     }
     return Status::Ok();
   }
