@@ -123,9 +123,14 @@ Status ClassifyFiles(HubApi& api, const PushRequest& request, const std::string&
 bool TreeMatches(const std::vector<TreeFile>& tree, const PublishPlan& plan) {
   std::map<std::string, const TreeFile*> by_path;
   for (const auto& t : tree) by_path[t.path] = &t;
+  // The Hub owns .gitattributes: it adds a pattern for every LFS path it was not covering,
+  // so its text differs from what was sent even for identical content.
+  // Limitation: a change to nothing but a shipped .gitattributes is not seen as a change; the
+  // Hub rewrites that file anyway, so comparing it would make every push look changed.
   size_t matched = 0;
   for (const auto& op : plan.ops) {
-    if (op.file == nullptr) continue;  // the generated card: its text changes per version
+    // The generated card is skipped too: its text names the version, so it always differs.
+    if (op.file == nullptr || op.path == ".gitattributes") continue;
     auto it = by_path.find(op.path);
     if (it == by_path.end() || it->second->size != op.size) return false;
     const TreeFile& t = *it->second;
@@ -136,10 +141,21 @@ bool TreeMatches(const std::vector<TreeFile>& tree, const PublishPlan& plan) {
   }
   size_t ignored = by_path.count(".gitattributes") +
                    (plan.generated_card ? by_path.count("README.md") : 0);
-  bool model_has_gitattributes = false;
-  for (const auto& op : plan.ops) model_has_gitattributes |= op.file != nullptr && op.path == ".gitattributes";
-  if (model_has_gitattributes) ignored -= by_path.count(".gitattributes");
   return matched + ignored == by_path.size();
+}
+
+bool TreeHolds(const std::vector<TreeFile>& tree, const std::vector<CommitOp>& ops,
+               const std::vector<size_t>& indexes) {
+  std::map<std::string, const TreeFile*> by_path;
+  for (const auto& t : tree) by_path[t.path] = &t;
+  for (size_t i : indexes) {
+    auto it = by_path.find(ops[i].path);
+    if (it == by_path.end() || it->second->size != ops[i].size) return false;
+    const TreeFile& t = *it->second;
+    std::string blob = ops[i].file != nullptr ? ops[i].file->git_blob_id : GitBlobId(ops[i].generated);
+    if (t.lfs_oid.empty() ? t.oid != blob : t.lfs_oid != ops[i].sha256) return false;
+  }
+  return true;
 }
 
 }  // namespace modelpusher::hf

@@ -45,4 +45,8 @@ Status ClassifyFiles(HubApi& api, const PushRequest& request, const std::string&
 /// generated, README.md.
 bool TreeMatches(const std::vector<TreeFile>& tree, const PublishPlan& plan);
 
+/// True when `tree` holds every op of `ops[indexes]` with the same content.
+bool TreeHolds(const std::vector<TreeFile>& tree, const std::vector<CommitOp>& ops,
+               const std::vector<size_t>& indexes);
+
 }  // namespace modelpusher::hf

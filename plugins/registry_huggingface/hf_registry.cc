@@ -1,6 +1,7 @@
 #include "hf_registry.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <optional>
 
@@ -12,7 +13,38 @@
 namespace modelpusher::hf {
 namespace {
 
+// Lines of the commit description that ListVersions reads back.
 constexpr const char* kDigestKey = "modelpusher-digest: ";
+constexpr const char* kMetricKey = "modelpusher-metric: ";
+
+std::string ShortestNumber(double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+// Reads the digest and metric lines of a commit message into `v`.
+void ParseDescription(const std::string& message, VersionInfo* v) {
+  size_t start = 0;
+  while (start < message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    std::string line = message.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    start = end + 1;
+    if (line.rfind(kDigestKey, 0) == 0) {
+      v->digest = line.substr(std::string(kDigestKey).size());
+    } else if (line.rfind(kMetricKey, 0) == 0) {
+      std::string kv = line.substr(std::string(kMetricKey).size());
+      size_t eq = kv.rfind('=');
+      if (eq == std::string::npos) continue;
+      double value = 0;
+      std::string num = kv.substr(eq + 1);
+      auto res = std::from_chars(num.data(), num.data() + num.size(), value);
+      if (res.ec == std::errc()) v->metrics[kv.substr(0, eq)] = value;
+    }
+  }
+}
 
 std::string RefKind(const HfConfig& c) { return c.ref_type == RefType::kTag ? "tag" : "branch"; }
 
@@ -62,12 +94,7 @@ Result<std::vector<VersionInfo>> HfRegistry::ListVersions() {
     if (!r.ok() || r->status != 200) continue;  // the digest is optional
     auto arr = ParseArray(r->body, "commit listing");
     if (!arr.ok() || (*arr)->size() == 0) continue;
-    std::string message = GetStr((*arr)->getObject(0), "message");
-    size_t pos = message.find(kDigestKey);
-    if (pos != std::string::npos) {
-      std::string rest = message.substr(pos + std::string(kDigestKey).size());
-      v.digest = rest.substr(0, rest.find_first_of(" \r\n"));
-    }
+    ParseDescription(GetStr((*arr)->getObject(0), "message"), &v);
   }
   return versions;
 }
@@ -118,20 +145,10 @@ Result<std::optional<PushResult>> HfRegistry::CheckUnchanged(const RefList& refs
   return std::optional<PushResult>(std::move(r));
 }
 
-Result<bool> HfRegistry::CheckRefFree(const RefList& refs, const std::string& ref) {
-  if (config_.ref_type == RefType::kTag) {
-    if (refs.TagTarget(ref).empty()) return false;
-  } else {
-    std::string head = refs.BranchHead(ref);
-    if (head.empty()) return false;
-    // A branch still at the head of `base` holds none of a version: an interrupted push
-    // created it just before committing. Reusing it is safe (the commit pins the parent).
-    if (head == refs.BranchHead(config_.base)) {
-      log::Warn("version branch exists but holds no version yet; reusing it",
-                {{"repo", RepoId()}, {"branch", ref}});
-      return true;
-    }
-  }
+Status HfRegistry::CheckRefFree(const RefList& refs, const std::string& ref) {
+  bool taken = config_.ref_type == RefType::kTag ? !refs.TagTarget(ref).empty()
+                                                 : !refs.BranchHead(ref).empty();
+  if (!taken) return Status::Ok();
   return AlreadyExistsError(RefKind(config_) + " '" + ref + "' already exists in " + RepoId() +
                             ": version already published; it is never overwritten, so choose "
                             "a new version (or delete that " + RefKind(config_) + " yourself)");
@@ -140,13 +157,22 @@ Result<bool> HfRegistry::CheckRefFree(const RefList& refs, const std::string& re
 std::string HfRegistry::Description(const PushRequest& request) const {
   std::string d = request.commit_description;
   if (!d.empty()) d += "\n\n";
-  return d + kDigestKey + request.digest + "\n";
+  d += kDigestKey + request.digest + "\n";
+  for (const auto& [name, value] : request.blessing.metrics) {
+    if (name.find('\n') != std::string::npos) continue;
+    d += kMetricKey + name + "=" + ShortestNumber(value) + "\n";
+  }
+  return d;
 }
 
 Result<PushResult> HfRegistry::Publish(const PushRequest& request) {
   auto start = std::chrono::steady_clock::now();
   const std::string& ref = request.ref;
   MP_RETURN_IF_ERROR(CheckRefName(ref));
+  if (request.files.empty()) {
+    return InvalidArgumentError("the model at " + request.source_uri + " has no files; nothing "
+                                "to publish to " + RepoId());
+  }
   if (ref == config_.base || ref.rfind(kStagingPrefix, 0) == 0) {
     return InvalidArgumentError("version ref '" + ref + "' collides with the base branch or "
                                 "modelpusher's staging branches; change versioning.ref");
@@ -155,7 +181,6 @@ Result<PushResult> HfRegistry::Publish(const PushRequest& request) {
   MP_ASSIGN_OR_RETURN(PublishPlan plan, MapFiles(request, config_));
   MP_ASSIGN_OR_RETURN(bool exists, api_.RepoExists());
 
-  bool reuse_branch = false;
   if (exists) {
     MP_ASSIGN_OR_RETURN(RefList refs, api_.ListRefs());
     MP_ASSIGN_OR_RETURN(auto unchanged, CheckUnchanged(refs, plan));
@@ -164,7 +189,7 @@ Result<PushResult> HfRegistry::Publish(const PushRequest& request) {
                 {{"repo", RepoId()}, {"ref", unchanged->branch}, {"commit", unchanged->commit_id}});
       return *unchanged;
     }
-    MP_ASSIGN_OR_RETURN(reuse_branch, CheckRefFree(refs, ref));
+    MP_RETURN_IF_ERROR(CheckRefFree(refs, ref));
     if (refs.BranchHead(config_.base).empty()) {
       return NotFoundError("base branch '" + config_.base + "' does not exist in " + RepoId() +
                            "; set `base` to an existing branch");
@@ -197,24 +222,7 @@ Result<PushResult> HfRegistry::Publish(const PushRequest& request) {
                                    {"bytes", lfs.bytes_sent},
                                    {"skipped_already_stored", lfs.objects_skipped}});
 
-  std::string commit;
-  CommitHeader header{request.commit_summary, Description(request), std::string(40, '0')};
-  bool fits = PlanCommitGroups(plan.ops, header, config_.max_commit_bytes).size() == 1;
-  bool too_large = false;
-  if (fits && config_.ref_type == RefType::kBranch) {
-    auto direct = CommitDirect(request, plan, reuse_branch, &too_large);
-    if (!direct.ok() && !too_large) return direct.status();
-    if (direct.ok()) commit = *direct;
-  }
-  if (commit.empty()) {
-    uint64_t budget = config_.max_commit_bytes;
-    if (too_large) {
-      uint64_t body = CommitHeaderSize(header);
-      for (const auto& op : plan.ops) body += CommitLineSize(op);
-      budget = std::min(budget, body / 2);
-    }
-    MP_ASSIGN_OR_RETURN(commit, CommitStaged(request, plan, budget));
-  }
+  MP_ASSIGN_OR_RETURN(std::string commit, Assemble(request, plan));
   log::Info("version published",
             {{"repo", RepoId()}, {"ref", ref}, {"commit", commit},
              {"inline_files", plan.inline_files}, {"lfs_files", plan.lfs_files},

@@ -37,24 +37,25 @@ class HfRegistry : public ModelRegistry {
   Status CheckWriteAccess();
   /// A kUnchanged result when the newest version holds the same files, else nullopt.
   Result<std::optional<PushResult>> CheckUnchanged(const RefList& refs, const PublishPlan& plan);
-  /// Refuses an existing version ref; returns true when the ref is a leftover branch of an
-  /// interrupted push (still at the base commit) that may be reused.
-  Result<bool> CheckRefFree(const RefList& refs, const std::string& ref);
+  /// kAlreadyExists when the version ref is taken.
+  Status CheckRefFree(const RefList& refs, const std::string& ref);
   PushResult MakeResult(const PushRequest& request, PushStatus status, const std::string& ref,
                         const std::string& commit) const;
 
   // hf_assemble.cc: writing the version.
-  /// One commit onto the new version branch. Sets *too_large when the server refused the
-  /// body as too large (then the branch is removed again and nothing was published).
-  Result<std::string> CommitDirect(const PushRequest& request, const PublishPlan& plan,
-                                   bool reuse_branch, bool* too_large);
-  /// Several commits on a staging branch, then the version ref created at the last one.
-  Result<std::string> CommitStaged(const PushRequest& request, const PublishPlan& plan,
-                                   uint64_t budget);
-  /// After an ambiguous commit answer: whether `branch` moved past `parent` to a commit
-  /// holding exactly the plan. Returns that commit id, or "".
+  /// Assembles the version on a staging branch and creates the version ref at the last
+  /// commit. Returns that commit id.
+  Result<std::string> Assemble(const PushRequest& request, const PublishPlan& plan);
+  /// Renders and sends one commit of `ops[group]`. `body_size` receives the body's size.
+  Result<std::string> CommitOnce(const std::string& staging, const CommitHeader& header,
+                                 const std::vector<CommitOp>& ops,
+                                 const std::vector<size_t>& group, const FileOpener& open,
+                                 uint64_t* body_size);
+  /// After an ambiguous commit answer: the commit `branch` moved to past `parent`, when it
+  /// holds the files of `ops[group]`; else "".
   Result<std::string> LandedCommit(const std::string& branch, const std::string& parent,
-                                   const PublishPlan& plan);
+                                   const std::vector<CommitOp>& ops,
+                                   const std::vector<size_t>& group);
   std::string Description(const PushRequest& request) const;
 
   HfConfig config_;
