@@ -55,6 +55,9 @@ std::vector<VersionInfo> VersionsOf(const GitConfig& config, const RemoteRefs& r
 
 Status ValidateRequest(const PushRequest& request) {
   MP_RETURN_IF_ERROR(CheckRefName(request.ref));
+  if (request.files.empty()) {
+    return InvalidArgumentError("the model has no files: nothing to publish as " + request.ref);
+  }
   for (const ManifestEntry& file : request.files) {
     if (file.path.empty() || file.path[0] == '/' || IsGitInternal(file.path) ||
         file.path.find("//") != std::string::npos || file.path.back() == '/') {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -123,6 +124,7 @@ GitServer::GitServer(const std::string& root, const std::string& token) {
   if (pipe(out) != 0) ADD_FAILURE() << "pipe failed";
   pid_ = fork();
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // a crashed test must not leave the server behind
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
