@@ -76,14 +76,23 @@ Result<RemoteState> ReadRemote(const GitConfig& config, RemoteSession& session) 
   RemoteState state;
   MP_ASSIGN_OR_RETURN(state.refs, session.ListRefs());
   state.base_branch = config.base.empty() ? state.refs.default_branch : config.base;
-  if (!config.base.empty() && !state.refs.refs.count("refs/heads/" + config.base)) {
+  std::vector<VersionInfo> versions = VersionsOf(config, state.refs, state.base_branch);
+  // A remote that holds nothing but versions (it started empty) has no base yet: versions
+  // are root commits until someone creates the base branch. Elsewhere a missing base is a
+  // mistake worth stopping for (a typo would otherwise publish without the base's files).
+  size_t branches_and_tags = std::count_if(
+      state.refs.refs.begin(), state.refs.refs.end(), [](const auto& ref) {
+        return ref.first.rfind("refs/heads/", 0) == 0 || ref.first.rfind("refs/tags/", 0) == 0;
+      });
+  bool only_versions = branches_and_tags == versions.size();
+  if (!config.base.empty() && !state.refs.refs.count("refs/heads/" + config.base) &&
+      !only_versions) {
     return FailedPreconditionError("base branch '" + config.base + "' does not exist on " +
                                    RedactUrl(config.url) + "; create it or change `base:`");
   }
   if (!state.base_branch.empty() && !state.refs.refs.count("refs/heads/" + state.base_branch)) {
     state.base_branch.clear();  // HEAD names a branch that does not exist yet
   }
-  std::vector<VersionInfo> versions = VersionsOf(config, state.refs, state.base_branch);
   if (!versions.empty()) state.newest = versions.back();
   return state;
 }

@@ -245,16 +245,19 @@ TEST_F(GitRegistryFile, TagsAndFoldersAsConfigured) {
   EXPECT_EQ((*versions)[1].commit_id, second->commit_id);
 }
 
-TEST_F(GitRegistryFile, EmptyRemoteGetsARootCommit) {
+TEST_F(GitRegistryFile, EmptyRemoteGetsRootCommitsUntilTheBaseExists) {
   fs::remove_all(remote_);
   MakeBareRepo(remote_);
-  auto registry = Registry();
-  auto result = Push(*registry, {{"a.txt", "one"}}, "1");
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  auto registry = Registry({{"base", "main"}});
+  auto first = Push(*registry, {{"a.txt", "one"}}, "1");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = Push(*registry, {{"a.txt", "two"}}, "2");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(Git("rev-list --count v1"), "1");
+  EXPECT_EQ(Git("rev-list --count v2"), "1");
   auto versions = registry->ListVersions();
   ASSERT_TRUE(versions.ok());
-  EXPECT_EQ(versions->size(), 1u);
+  EXPECT_EQ(versions->size(), 2u);
 }
 
 TEST_F(GitRegistryFile, MissingBaseBranchIsAClearError) {
