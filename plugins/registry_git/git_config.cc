@@ -148,6 +148,10 @@ Result<GitConfig> ParseGitConfig(const RegistryContext& context) {
   return config;
 }
 
+std::string HttpUser(const GitConfig& config) {
+  return config.username.empty() ? "modelpusher" : config.username;
+}
+
 std::string FullRefName(const GitConfig& config, const std::string& ref) {
   return (config.ref_type == "tag" ? "refs/tags/" : "refs/heads/") + ref;
 }

@@ -31,9 +31,9 @@ struct GitConfig {
   std::vector<std::string> lfs_patterns;
   /// The LFS server; empty means git-lfs's default, derived from `url`.
   std::string lfs_url;
-  /// HTTP(S) credentials: user name (any non-empty name for token-only servers) and
-  /// password or token.
-  std::string username = "modelpusher";
+  /// HTTP(S) credentials: user name (empty: "modelpusher" over HTTP, which token-only
+  /// servers accept, and "git" over SSH unless the URL names one) and password or token.
+  std::string username;
   Secret password;
   /// SSH: private key path (absolute after parsing), optional public key and passphrase.
   std::string ssh_key;
@@ -49,6 +49,9 @@ struct GitConfig {
 /// location (unknown key, bad scheme, credentials inside the URL, bad threshold, ...);
 /// kNotFound when a secret reference names an unset variable or a missing file.
 Result<GitConfig> ParseGitConfig(const RegistryContext& context);
+
+/// The user name for HTTP Basic auth: `username`, or "modelpusher".
+std::string HttpUser(const GitConfig& config);
 
 /// "refs/heads/<ref>" or "refs/tags/<ref>".
 std::string FullRefName(const GitConfig& config, const std::string& ref);

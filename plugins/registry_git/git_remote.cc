@@ -19,15 +19,22 @@ int AcquireCredential(git_credential** out, const char* url, const char* user_fr
     git_error_set_str(GIT_ERROR_NET, "the remote refused the configured credentials");
     return GIT_EAUTH;
   }
-  std::string user = user_from_url && *user_from_url ? user_from_url : config.username;
+  bool ssh = allowed & (GIT_CREDENTIAL_SSH_KEY | GIT_CREDENTIAL_USERNAME);
+  std::string user = user_from_url && *user_from_url ? user_from_url
+                     : !config.username.empty()      ? config.username
+                     : ssh                           ? "git"
+                                                     : HttpUser(config);
+  if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user.c_str());
   if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !config.ssh_key.empty()) {
     const char* public_key = config.ssh_public_key.empty() ? nullptr : config.ssh_public_key.c_str();
     return git_credential_ssh_key_new(out, user.c_str(), public_key, config.ssh_key.c_str(),
                                       config.ssh_passphrase.Reveal().c_str());
   }
-  if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user.c_str());
+  if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+    return git_credential_ssh_key_from_agent(out, user.c_str());  // no key file: ssh-agent
+  }
   if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !config.password.empty()) {
-    return git_credential_userpass_plaintext_new(out, config.username.c_str(),
+    return git_credential_userpass_plaintext_new(out, user.c_str(),
                                                  config.password.Reveal().c_str());
   }
   git_error_set_str(GIT_ERROR_NET, "the remote asks for credentials; set `token: {env: NAME}` "

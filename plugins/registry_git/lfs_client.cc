@@ -60,7 +60,7 @@ class HttpLfsStore : public LfsStore {
   HttpLfsStore(const GitConfig& config, std::string endpoint)
       : endpoint_(std::move(endpoint)), config_(config) {
     if (!config.password.empty()) {
-      std::string basic = Base64Encode(config.username + ":" + config.password.Reveal());
+      std::string basic = Base64Encode(HttpUser(config) + ":" + config.password.Reveal());
       authorization_ = Secret("Basic " + basic);
     }
   }

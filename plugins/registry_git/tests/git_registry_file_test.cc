@@ -171,6 +171,24 @@ TEST_F(GitRegistryFile, ExistingVersionBranchIsNeverOverwritten) {
   EXPECT_EQ(RefsOf(remote_), refs);
 }
 
+TEST_F(GitRegistryFile, RefCreatedDuringThePushIsNotOverwritten) {
+  auto registry = Registry();
+  sources_.push_back(modelpusher::testing::MakeMemorySource({{"a.txt", "mine"}}));
+  PushRequest request = modelpusher::testing::MakePushRequest(*sources_.back(), "1", "v1");
+  FileOpener good = request.open;
+  // Another publisher takes the ref after our listing, while our files are being read: the
+  // push connection itself must refuse, not only the early check.
+  request.open = [&](const ManifestEntry& file, uint64_t offset, uint64_t length) {
+    Git("update-ref refs/heads/v1 main");
+    return good(file, offset, length);
+  };
+  std::string main_commit = Git("rev-parse main");
+  auto result = registry->Publish(request);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kAlreadyExists) << result.status().ToString();
+  EXPECT_EQ(Git("rev-parse refs/heads/v1"), main_commit);
+}
+
 TEST_F(GitRegistryFile, FailingOpenerLeavesRefsUntouchedAndRerunCompletes) {
   auto registry = Registry();
   auto model = ThresholdModel();
