@@ -159,6 +159,9 @@ def main():
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         os.environ.pop(name, None)
     objects = objects_for(args.set, args.big, args.small)
+    # Markers last: MinIO holds a 30 s lock when an object is written below an existing
+    # zero-byte "folder/" object; the bucket's final content is the same either way.
+    objects = dict(sorted(objects.items(), key=lambda kv: kv[0].endswith("/") and not kv[1]))
     (write_s3 if args.service == "s3" else write_gcs)(args, objects)
     print(f"wrote {len(objects)} objects to {args.service}://{args.bucket}")
     return 0
