@@ -164,7 +164,9 @@ Result<WhoAmIInfo> HubApi::WhoAmI() {
   WhoAmIInfo info;
   info.name = GetStr(obj, "name");
   if (auto orgs = GetArr(obj, "orgs"); !orgs.isNull()) {
-    for (size_t i = 0; i < orgs->size(); ++i) info.orgs.push_back(GetStr(orgs->getObject(i), "name"));
+    for (size_t i = 0; i < orgs->size(); ++i) {
+      info.orgs.push_back(GetStr(orgs->getObject(i), "name"));
+    }
   }
   info.role = GetStr(GetObj(GetObj(obj, "auth"), "accessToken"), "role");
   return info;

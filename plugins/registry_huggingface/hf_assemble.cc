@@ -5,6 +5,8 @@
 // created at the final commit in one call, and the staging branch is deleted. Readers never
 // see a version ref pointing at a partial tree, even while files stream or after a crash.
 
+#include <cstddef>
+
 #include "hf_json.h"
 #include "hf_registry.h"
 #include "modelpusher/log.h"
@@ -43,7 +45,8 @@ Result<std::string> HfRegistry::CommitOnce(const std::string& staging, const Com
   // A dropped answer, or a conflict after a resent commit, may hide a commit that landed:
   // parentCommit is pinned, so at most one of our sends can have been applied.
   if (!r.ok() || ((r->status == 409 || r->status == 412) && attempts > 1)) {
-    MP_ASSIGN_OR_RETURN(std::string landed, LandedCommit(staging, header.parent_commit, ops, group));
+    MP_ASSIGN_OR_RETURN(std::string landed,
+                        LandedCommit(staging, header.parent_commit, ops, group));
     if (!landed.empty()) return landed;
   }
   if (!r.ok()) return r.status().WithContext("committing to " + staging);
@@ -96,7 +99,9 @@ Result<std::string> HfRegistry::Assemble(const PushRequest& request, const Publi
     parent = *oid;
     log::Info("commit", {{"repo", RepoId()}, {"branch", staging}, {"part", part},
                          {"files", static_cast<uint64_t>(group.size())}, {"commit", parent}});
-    for (auto it = group.rbegin(); it != group.rend(); ++it) remaining.erase(remaining.begin() + *it);
+    for (auto it = group.rbegin(); it != group.rend(); ++it) {
+      remaining.erase(remaining.begin() + static_cast<std::ptrdiff_t>(*it));
+    }
   }
 
   Status made = config_.ref_type == RefType::kTag ? api_.CreateTag(ref, parent)

@@ -13,6 +13,7 @@ namespace modelpusher::hf {
 namespace {
 
 constexpr const char* kLfsMediaType = "application/vnd.git-lfs+json";
+constexpr size_t kPartThreads = 4;
 
 // Reports bytes to Progress as the HTTP client pulls them.
 class CountingReader : public ByteReader {
@@ -55,7 +56,8 @@ HttpRequest UploadRequest(const Upload& up, const Action& a, const std::string& 
   const ManifestEntry* file = a.file;
   FileOpener open = up.open;
   Progress* progress = up.progress;
-  req.body_source = [open, file, offset, length, progress]() -> Result<std::unique_ptr<ByteReader>> {
+  req.body_source = [open, file, offset, length,
+                     progress]() -> Result<std::unique_ptr<ByteReader>> {
     MP_ASSIGN_OR_RETURN(auto reader, open(*file, offset, length));
     return std::unique_ptr<ByteReader>(
         new CountingReader(std::move(reader), progress, file->path));
@@ -93,9 +95,13 @@ Status PutMultipart(const Upload& up, const Action& a) {
                          std::to_string(expected) + " parts of chunk_size " +
                          std::to_string(chunk) + "; cannot upload it");
   }
-  Poco::JSON::Array::Ptr etags = new Poco::JSON::Array;
-  uint64_t offset = 0;
-  for (const auto& [number, url] : parts) {
+  // Parts go up in parallel (a few at a time: the objects themselves are already spread
+  // over DefaultTransferThreads), each streamed from its own offset.
+  std::vector<std::pair<int64_t, std::string>> numbered(parts.begin(), parts.end());
+  std::vector<std::string> etag_of(numbered.size());
+  Status sent = ParallelFor(numbered.size(), kPartThreads, [&](size_t i) -> Status {
+    const auto& [number, url] = numbered[i];
+    uint64_t offset = chunk * i;
     uint64_t length = std::min(chunk, a.file->size - offset);
     MP_ASSIGN_OR_RETURN(HttpResponse r,
                         up.api.http().Send(UploadRequest(up, a, url, offset, length), 1 << 20));
@@ -103,16 +109,20 @@ Status PutMultipart(const Upload& up, const Action& a) {
       return MapHubError(r, "uploading part " + std::to_string(number) + " of " + a.file->path,
                          up.api.RepoId());
     }
-    std::string etag = r.headers.Get("ETag").value_or("");
-    if (etag.empty()) {
+    etag_of[i] = r.headers.Get("ETag").value_or("");
+    if (etag_of[i].empty()) {
       return DataLossError("LFS storage answered part " + std::to_string(number) + " of " +
                            a.file->path + " without an ETag; cannot complete the upload");
     }
+    return Status::Ok();
+  });
+  MP_RETURN_IF_ERROR(sent);
+  Poco::JSON::Array::Ptr etags = new Poco::JSON::Array;
+  for (size_t i = 0; i < numbered.size(); ++i) {
     Poco::JSON::Object::Ptr p = new Poco::JSON::Object;
-    p->set("partNumber", number);
-    p->set("etag", etag);
+    p->set("partNumber", numbered[i].first);
+    p->set("etag", etag_of[i]);
     etags->add(p);
-    offset += length;
   }
   Poco::JSON::Object body;
   body.set("oid", a.file->sha256);

