@@ -5,6 +5,8 @@
       Starts the peers on free 127.0.0.1 ports, waits until they answer, and prints
       KEY=VALUE lines (MP_S3_ENDPOINT, MP_S3_KIND, MP_GCS_ENDPOINT, MP_PEERS_STATE, test
       credentials). Exits non-zero, saying why, when a peer cannot start.
+  peers.py which NAME
+      Prints the path of a peer binary (minio, moto_server, fake-gcs-server), or exits 1.
   peers.py stop --state FILE
       Stops exactly the processes that `start` recorded in FILE.
 
@@ -178,9 +180,15 @@ def main():
     p_start.add_argument("--s3", choices=["minio", "moto", "none"], default="none")
     p_start.add_argument("--gcs", action="store_true")
     p_start.add_argument("--state")
+    p_which = sub.add_parser("which", help="print a peer binary's path; exit 1 if missing")
+    p_which.add_argument("name")
     p_stop = sub.add_parser("stop")
     p_stop.add_argument("--state", required=True)
     args = parser.parse_args()
+    if args.command == "which":
+        path = find_binary(args.name)
+        print(path or "")
+        return 0 if path else 1
     return start(args) if args.command == "start" else stop(args)
 
 
