@@ -244,9 +244,9 @@ Result<PushResult> GitRegistry::Publish(const PushRequest& request) {
   result.commit_id = git_oid_tostr_s(&commit);
   result.files_uploaded = lfs.objects + builder.files_written();
   result.bytes_uploaded = lfs.bytes + builder.bytes_written();
-  log::Info("git: version pushed", {{"repo", result.repo_id}, {"ref", full_ref},
-                                    {"commit", result.commit_id},
-                                    {"lfs_objects", lfs.objects}, {"bytes", result.bytes_uploaded}});
+  log::Info("git: version pushed",
+            {{"repo", result.repo_id}, {"ref", full_ref}, {"commit", result.commit_id},
+             {"lfs_objects", lfs.objects}, {"bytes", result.bytes_uploaded}});
   return result;
 }
 

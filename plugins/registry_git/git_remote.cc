@@ -26,7 +26,8 @@ int AcquireCredential(git_credential** out, const char* url, const char* user_fr
                                                      : HttpUser(config);
   if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user.c_str());
   if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !config.ssh_key.empty()) {
-    const char* public_key = config.ssh_public_key.empty() ? nullptr : config.ssh_public_key.c_str();
+    const char* public_key =
+        config.ssh_public_key.empty() ? nullptr : config.ssh_public_key.c_str();
     return git_credential_ssh_key_new(out, user.c_str(), public_key, config.ssh_key.c_str(),
                                       config.ssh_passphrase.Reveal().c_str());
   }

@@ -96,7 +96,8 @@ Result<VersionTree> VersionTreeBuilder::Build(const git_commit* base) {
     if (IsRootAttributes(config_, file)) continue;  // merged into the one written below
     TreeEntrySpec entry{planned[i].path, {}, GIT_FILEMODE_BLOB};
     if (plan.lfs[i]) {
-      MP_ASSIGN_OR_RETURN(entry.blob, WriteSmallBlob(repo_, LfsPointerText(file.sha256, file.size)));
+      std::string pointer = LfsPointerText(file.sha256, file.size);
+      MP_ASSIGN_OR_RETURN(entry.blob, WriteSmallBlob(repo_, pointer));
       if (seen_oids.insert(file.sha256).second) {
         out.lfs_objects.push_back({file.sha256, file.size, &file});
       }

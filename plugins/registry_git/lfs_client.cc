@@ -46,6 +46,23 @@ Status StatusForHttp(int status, const std::string& doing, const std::string& bo
   return FailedPreconditionError(message);
 }
 
+// Reports bytes as the HTTP client pulls them. A retried upload reports its bytes again.
+class ProgressReader : public ByteReader {
+ public:
+  ProgressReader(std::unique_ptr<ByteReader> inner, Progress* progress, std::string path)
+      : inner_(std::move(inner)), progress_(progress), path_(std::move(path)) {}
+  Result<size_t> Read(char* buffer, size_t size) override {
+    MP_ASSIGN_OR_RETURN(size_t n, inner_->Read(buffer, size));
+    if (progress_ != nullptr && n > 0) progress_->Advance(path_, n);
+    return n;
+  }
+
+ private:
+  std::unique_ptr<ByteReader> inner_;
+  Progress* progress_;
+  std::string path_;
+};
+
 Action ParseAction(const Poco::JSON::Object::Ptr& action) {
   Action out;
   out.href = action->getValue<std::string>("href");
@@ -58,7 +75,7 @@ Action ParseAction(const Poco::JSON::Object::Ptr& action) {
 class HttpLfsStore : public LfsStore {
  public:
   HttpLfsStore(const GitConfig& config, std::string endpoint)
-      : endpoint_(std::move(endpoint)), config_(config) {
+      : endpoint_(std::move(endpoint)) {
     if (!config.password.empty()) {
       std::string basic = Base64Encode(HttpUser(config) + ":" + config.password.Reveal());
       authorization_ = Secret("Basic " + basic);
@@ -71,7 +88,7 @@ class HttpLfsStore : public LfsStore {
     for (size_t start = 0; start < objects.size(); start += kBatchSize) {
       size_t end = std::min(objects.size(), start + kBatchSize);
       MP_ASSIGN_OR_RETURN(auto todo, Batch(objects, start, end, ref));
-      MP_RETURN_IF_ERROR(Transfer(todo, open, stats));
+      MP_RETURN_IF_ERROR(Transfer(todo, open, progress, stats));
     }
     return stats;
   }
@@ -156,11 +173,11 @@ class HttpLfsStore : public LfsStore {
   }
 
   Status Transfer(const std::vector<Instruction>& todo, const FileOpener& open,
-                  LfsUploadStats& stats) {
+                  Progress* progress, LfsUploadStats& stats) {
     std::mutex mutex;
     return ParallelFor(todo.size(), std::min(kMaxParallel, DefaultTransferThreads()),
                        [&](size_t i) -> Status {
-                         MP_RETURN_IF_ERROR(Put(todo[i], open));
+                         MP_RETURN_IF_ERROR(Put(todo[i], open, progress));
                          if (todo[i].verify) MP_RETURN_IF_ERROR(Verify(todo[i]));
                          std::lock_guard<std::mutex> lock(mutex);
                          ++stats.objects;
@@ -181,7 +198,7 @@ class HttpLfsStore : public LfsStore {
     }
   }
 
-  Status Put(const Instruction& step, const FileOpener& open) {
+  Status Put(const Instruction& step, const FileOpener& open, Progress* progress) {
     const LfsObject& object = *step.object;
     HttpRequest request;
     request.method = "PUT";
@@ -190,7 +207,11 @@ class HttpLfsStore : public LfsStore {
       request.headers.Set("Content-Type", "application/octet-stream");
     }
     request.body_size = object.size;
-    request.body_source = [&open, &object]() { return open(*object.file, 0, object.size); };
+    request.body_source = [&open, &object, progress]() -> Result<std::unique_ptr<ByteReader>> {
+      MP_ASSIGN_OR_RETURN(auto reader, open(*object.file, 0, object.size));
+      return std::unique_ptr<ByteReader>(
+          std::make_unique<ProgressReader>(std::move(reader), progress, object.file->path));
+    };
     MP_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request, 1 << 20));
     if (response.status / 100 != 2) {
       return StatusForHttp(response.status, "uploading " + object.file->path, response.body);
@@ -218,7 +239,6 @@ class HttpLfsStore : public LfsStore {
   }
 
   std::string endpoint_;
-  const GitConfig& config_;
   Secret authorization_;
   HttpClient http_;
 };

@@ -72,9 +72,11 @@ class GitRegistryFile : public ::testing::Test {
 
 TEST_F(GitRegistryFile, PublishesOneCommitPerVersionOnItsOwnBranch) {
   auto registry = Registry();
-  auto first = Push(*registry, {{"model.bin", std::string(5000, 'a')}, {"config.json", "{}"}}, "1");
+  auto first =
+      Push(*registry, {{"model.bin", std::string(5000, 'a')}, {"config.json", "{}"}}, "1");
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  auto second = Push(*registry, {{"model.bin", std::string(5000, 'b')}, {"config.json", "{}"}}, "2");
+  auto second =
+      Push(*registry, {{"model.bin", std::string(5000, 'b')}, {"config.json", "{}"}}, "2");
   ASSERT_TRUE(second.ok()) << second.status().ToString();
 
   EXPECT_EQ(first->status, PushStatus::kPushed);
@@ -252,8 +254,8 @@ TEST_F(GitRegistryFile, TagsAndFoldersAsConfigured) {
   EXPECT_EQ(Git("rev-parse refs/tags/v2"), second->commit_id);
   EXPECT_EQ(Git("cat-file -p v2:models/penguin/a.txt"), "two");
   // The model owns its folder: files of an older model do not linger.
-  EXPECT_NE(testing::Run("git --git-dir='" + remote_ + "' cat-file -e v2:models/penguin/old.txt").exit_code,
-            0);
+  std::string old_file = "git --git-dir='" + remote_ + "' cat-file -e v2:models/penguin/old.txt";
+  EXPECT_NE(testing::Run(old_file).exit_code, 0);
   EXPECT_EQ(Git("show-ref --heads"), Git("show-ref refs/heads/main"));  // no branches made
 
   auto versions = registry->ListVersions();
