@@ -92,10 +92,10 @@ def list_files(root: str) -> list[str]:
 
 
 class Hub:
-    def __init__(self, data: str, lifetime: int):
+    def __init__(self, data: str, lifetime: int, extra: list[str]):
         out = subprocess.run(
-            [os.path.join(HUB_DIR, "start.sh"), "--data", data, "--max-lifetime", str(lifetime)],
-            check=True, capture_output=True, text=True).stdout
+            [os.path.join(HUB_DIR, "start.sh"), "--data", data, "--max-lifetime", str(lifetime)]
+            + extra, check=True, capture_output=True, text=True).stdout
         env = dict(line.split("=", 1) for line in out.split() if "=" in line)
         self.data = data
         self.url = env["HUB_API_URL"].strip("'")
@@ -171,6 +171,8 @@ def measure(cmd: list[str], env: dict, timeout: int, hub: Hub | None, cwd: str |
         res["api_bytes"] = st["api_body_bytes"]
         res["lfs_puts"] = st["lfs"]["puts"] + st["lfs"]["part_puts"]
         res["commits"] = st["commits"]
+        res["requests_total"] = st["requests_total"]  # both hosts
+        res["requests"] = st["requests"]
     return res
 
 
@@ -302,9 +304,9 @@ def table(runs: dict, model: dict, ref_py: str | None) -> list[str]:
     sha = med(runs.get("sha256sum", []), "wall_s")
     py = med(runs[ref_py], "wall_s") if ref_py and ref_py in runs else float("nan")
     lines = ["| contender | wall s (median; min–max) | peak RSS MiB | client CPU s (user+sys) "
-             "| bytes sent (LFS + API) | LFS PUTs | server CPU s | × upload_folder "
-             "| × sha256sum | ok |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| bytes sent (LFS + API) | HTTP requests | LFS PUTs | server CPU s "
+             "| client + server CPU s | × upload_folder | × sha256sum | ok |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rs in runs.items():
         walls = [r["wall_s"] for r in rs]
         w = statistics.median(walls)
@@ -312,13 +314,16 @@ def table(runs: dict, model: dict, ref_py: str | None) -> list[str]:
         sent = med([dict(b=r["lfs_bytes"] + r["api_bytes"]) for r in rs if "lfs_bytes" in r], "b")
         puts = med(rs, "lfs_puts")
         scpu = med(rs, "server_cpu_s")
+        reqs = med(rs, "requests_total")
+        both = med([dict(c=r["user_s"] + r["sys_s"] + r.get("server_cpu_s", 0)) for r in rs], "c")
         oks = sum(1 for r in rs if r["rc"] == 0)
         status = {r.get("status") for r in rs if r.get("status")}
         ok = f"{oks}/{len(rs)}" + (f" ({','.join(sorted(status))})" if status else "")
         lines.append(
             f"| {name} | {w:.2f} ({min(walls):.2f}–{max(walls):.2f}) | {med(rs, 'rss_mib'):.1f} "
-            f"| {cpu:.2f} | {fmt_bytes(sent)} | {'–' if puts != puts else int(puts)} "
-            f"| {'–' if scpu != scpu else f'{scpu:.2f}'} "
+            f"| {cpu:.2f} | {fmt_bytes(sent)} | {'–' if reqs != reqs else int(reqs)} "
+            f"| {'–' if puts != puts else int(puts)} "
+            f"| {'–' if scpu != scpu else f'{scpu:.2f}'} | {both:.2f} "
             f"| {'–' if py != py else f'{w / py:.2f}'} | {'–' if sha != sha else f'{w / sha:.2f}'} "
             f"| {ok} |")
     lines.append("")
@@ -383,6 +388,8 @@ def main() -> int:
                                                           "modelpusher"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "hub.md"))
     ap.add_argument("--json-out", default=None, help="raw runs (default: OUT with .json)")
+    ap.add_argument("--server-args", default="",
+                    help="extra hub_server.py flags, e.g. '--chunk-size 2147483648'")
     ap.add_argument("--tmp", default=None, help="parent of the temp dir (default: $TMPDIR)")
     args = ap.parse_args()
     scenarios = args.scenarios.split(",")
@@ -399,7 +406,7 @@ def main() -> int:
     print(json.dumps(info, indent=1), flush=True)
 
     work = tempfile.mkdtemp(prefix="modelpusher-hub-bench-", dir=args.tmp)
-    hub = Hub(os.path.join(work, "hub"), lifetime=3 * 3600)
+    hub = Hub(os.path.join(work, "hub"), lifetime=3 * 3600, extra=args.server_args.split())
     sections, raw = [], {}
     try:
         runner = Runner(args, hub, work)
@@ -451,6 +458,7 @@ def main() -> int:
         f"`uptime` at the start: `{info['uptime_start']}`; at the end: "
         f"`{subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}`.",
         "The machine is shared (other builds run on it), so wall times are noisy.",
+        f"Test server flags: `{args.server_args or '(defaults: multipart chunk 64 MiB)'}`.",
         "", "Versions: " + ", ".join(f"{k} {v if isinstance(v, str) else ' '.join(v)}"
                                      for k, v in info["versions"].items()) + ".", "",
         "Columns: wall time of the whole process (median; min–max over repetitions); peak RSS "
