@@ -1,6 +1,7 @@
 #pragma once
 
 // Hashing and encodings, on OpenSSL. Streaming: feed bytes with Update, read the digest once.
+// Thread safety: the free functions may be called from any thread; a Hasher is one stream's.
 
 #include <cstddef>
 #include <cstdint>

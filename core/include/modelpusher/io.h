@@ -25,7 +25,8 @@ class ByteReader {
   virtual Result<size_t> Read(char* buffer, size_t size) = 0;
 };
 
-/// Opens a fresh reader over the same bytes, for retries that must resend a body.
+/// Opens a fresh reader over the same bytes, for retries that must resend a body. Called on
+/// the thread that sends the request, once per attempt.
 using ReaderFactory = std::function<Result<std::unique_ptr<ByteReader>>()>;
 
 /// A reader over an in-memory string (owned).

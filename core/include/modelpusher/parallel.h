@@ -1,6 +1,7 @@
 #pragma once
 
 // A small fixed-size worker pool, for plugins that upload or hash several files at once.
+// Thread safety: ParallelFor may be called from any thread; it owns the threads it starts.
 
 #include <cstddef>
 #include <functional>

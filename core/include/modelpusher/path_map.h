@@ -1,6 +1,7 @@
 #pragma once
 
 // Mapping source paths to published paths.
+// Thread safety: pure functions; call them from any thread.
 
 #include <string>
 

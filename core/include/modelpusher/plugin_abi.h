@@ -13,12 +13,35 @@
 //    classes compiled against these headers. That is why the version must match exactly:
 //    any change to an installed header that changes a class layout, a virtual table, or a
 //    type passed by value bumps MP_PLUGIN_ABI_VERSION. Adding a free function does not.
+//    In detail, these bump it: adding, removing or reordering a field of
+//    mp_plugin_descriptor, SourceContext, RegistryContext, PushRequest, PushResult,
+//    ManifestEntry, FileEntry, VersionInfo, BlessingDecision, HttpRequest, HttpResponse,
+//    RetryPolicy or any other struct or class in these headers; adding, removing or
+//    reordering a virtual function (StorageSource, ModelRegistry, ByteReader, Progress);
+//    changing a function's parameters or return type, an enum's values, or the Status/Result
+//    layout. These do not: new free functions or new non-virtual member functions, new
+//    headers, comment and documentation edits, fixes inside libmodelpusher that keep every
+//    signature. Bump the project's minor version with it, so that libmodelpusher's SONAME
+//    (major.minor) and find_package(modelpusher 0.1)'s same-minor check agree with the ABI.
+//    Not versioned, so keep it equal: the C++ standard library ABI (build plugins with the
+//    same compiler family and _GLIBCXX_USE_CXX11_ABI setting as modelpusher).
 // 4. Errors. No exception crosses the boundary. Factories and interface methods return
 //    Status / Result; a plugin converts its own dependencies' failures.
 // 5. Lifetime. The host never unloads a plugin while one of its objects lives (in practice
 //    it never unloads plugins). Objects are destroyed through their virtual destructors.
 // 6. Configuration arrives as a core-owned ConfigValue; no Poco, libgit2 or yaml-cpp type
 //    appears here.
+// 7. Threads. mp_plugin_entry is called once, at load. Factories may run on several threads
+//    at once (a batch runs its pushes in parallel), so they keep no unguarded global state.
+//    The objects they return follow their own contract: a StorageSource may be called from
+//    several threads at once; a ModelRegistry gets one call at a time, but several registry
+//    objects, even over one repository, may publish at once in one process or in several.
+// 8. Host services. A plugin uses the core's instead of its own: http.h (HTTP client with
+//    TLS, retries, redirects without credentials, redaction), hash.h, log.h (redacted
+//    logging), io.h (streams, Progress), parallel.h (worker pool), temp_dir.h, secret.h
+//    (credential look-ups), url.h, path_map.h, versioning.h, staging.h.
+// 9. Building. CMake: find_package(modelpusher) and modelpusher_add_plugin(); the guide is
+//    docs/plugins.md. The conformance suite for registries is testing/registry_conformance.h.
 
 #include <cstdint>
 #include <memory>

@@ -1,6 +1,8 @@
 #pragma once
 
 // Secrets: tokens and keys, held so that they cannot be printed by accident.
+// Thread safety: Secret is a value; the functions may be called from any thread (they read
+// the environment and files, and register the secret with the thread-safe logger).
 
 #include <string>
 #include <vector>

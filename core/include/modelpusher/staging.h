@@ -2,6 +2,9 @@
 
 // Staging: read every file of the model once, hash it, and build the manifest that
 // registries publish.
+// Thread safety: every function may be called from any thread; BuildManifest runs its own
+// worker threads, and the opener MakeSourceOpener returns may be called from several
+// threads at once (StorageSource::Open is thread safe).
 
 #include <cstddef>
 #include <string>

@@ -1,6 +1,8 @@
 #pragma once
 
 // Temporary storage that cleans up after itself.
+// Thread safety: TempDir::Make may be called from any thread; each folder's name is unique.
+// A TempDir object has one owner.
 
 #include <string>
 

@@ -1,6 +1,7 @@
 #pragma once
 
 // URL parsing and percent-encoding.
+// Thread safety: pure functions and a value type; call them from any thread.
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,7 @@
 #pragma once
 
 // Version strings and the refs (branches or tags) that hold them.
+// Thread safety: pure functions; call them from any thread.
 
 #include <cstdint>
 #include <optional>
