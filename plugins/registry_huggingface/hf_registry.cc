@@ -190,9 +190,11 @@ Result<PushResult> HfRegistry::Publish(const PushRequest& request) {
       return *unchanged;
     }
     MP_RETURN_IF_ERROR(CheckRefFree(refs, ref));
-    if (refs.BranchHead(config_.base).empty()) {
-      return NotFoundError("base branch '" + config_.base + "' does not exist in " + RepoId() +
-                           "; set `base` to an existing branch");
+    bool sha = config_.base.size() == 40 &&
+               config_.base.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (refs.BranchHead(config_.base).empty() && refs.TagTarget(config_.base).empty() && !sha) {
+      return NotFoundError("base '" + config_.base + "' is no branch, tag or commit of " +
+                           RepoId() + "; set `base` to an existing revision");
     }
   }
   MP_RETURN_IF_ERROR(ClassifyFiles(api_, request, exists ? config_.base : "", &plan));

@@ -77,6 +77,10 @@ TEST_F(HubRegistry, RoutesFilesByThresholdAndCommitsOneVersionBranch) {
   EXPECT_EQ(result->commit_id.size(), 40u);
   EXPECT_EQ(result->repo_url, hub.url() + "/alice/model/tree/v1");
   EXPECT_EQ(BranchHead(hub, "alice/model", "v1"), result->commit_id);
+  std::string info = hub.Get("/api/models/alice/model", kWriteToken).body;
+  EXPECT_TRUE(info.find("\"private\": true") != std::string::npos ||
+              info.find("\"private\":true") != std::string::npos)
+      << "created private by default: " << info;
 
   auto tree = TreeAt(hub, "alice/model", "v1");
   for (const char* lfs : {"tokenizer.json", "logs/events.out.tfevents.1625668537.host.1.v2",
