@@ -64,6 +64,23 @@ int OnPushUpdate(const char* refname, const char* status, void* payload) {
   return 0;
 }
 
+// The pack sent on push is built in memory by libgit2's packbuilder, which looks for deltas
+// among nearby objects. Model files hardly ever delta well, and plain blobs may reach 10 MiB
+// each, so the window and the delta cache are capped: memory stays bounded however many
+// files a version holds. libgit2 1.5 reads its "big file" limit (no deltas above it) from
+// pack.deltaCacheSize as well, so 1 MiB there also keeps larger blobs out of delta search.
+Status BoundPackMemory(git_repository* repo) {
+  git_config* config = nullptr;
+  MP_RETURN_IF_ERROR(GitCheck(git_repository_config(&config, repo), "opening scratch config"));
+  std::unique_ptr<git_config, decltype(&git_config_free)> owned(config, git_config_free);
+  for (auto [key, value] : {std::pair{"pack.windowMemory", int64_t{32} << 20},
+                            std::pair{"pack.deltaCacheSize", int64_t{1} << 20}}) {
+    MP_RETURN_IF_ERROR(GitCheck(git_config_set_int64(config, key, value),
+                                std::string("setting ") + key + " in the scratch repository"));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<RemoteSession>> RemoteSession::Open(const GitConfig& config,
@@ -72,6 +89,7 @@ Result<std::unique_ptr<RemoteSession>> RemoteSession::Open(const GitConfig& conf
   std::string path = scratch_dir + "/scratch.git";
   MP_RETURN_IF_ERROR(GitCheck(git_repository_init(&session->repo_, path.c_str(), 1),
                               "creating a scratch repository in " + path));
+  MP_RETURN_IF_ERROR(BoundPackMemory(session->repo_));
   MP_RETURN_IF_ERROR(GitCheck(
       git_remote_create_anonymous(&session->remote_, session->repo_, config.url.c_str()),
       "setting up the remote " + RedactUrl(config.url)));
