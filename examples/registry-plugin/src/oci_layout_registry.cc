@@ -463,6 +463,10 @@ Result<PushResult> OciLayoutRegistry::DoPublish(const PushRequest& request) {
   VersionInfo published{request.version, request.ref, "", request.digest, {}};
   if (request.dry_run) return ResultFor(PushStatus::kDryRun, published);
 
+  // Limitation: blobs written before a failure stay in blobs/sha256 without a manifest that
+  // names them; nothing collects them, because telling them from blobs another publisher is
+  // about to reference needs the lock for the whole scan. The retry reuses them, so they cost
+  // disk space only. Files a crashed process left in the staging folder stay there too.
   // Identical contents (two empty files, say) are one blob: write each content once.
   std::vector<const ManifestEntry*> unique;
   std::set<std::string> seen;
