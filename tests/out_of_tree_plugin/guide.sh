@@ -41,8 +41,8 @@ ctest --test-dir my-registry/build --output-on-failure -j2 --timeout 300
 
 step "modelpusher finds it (section 3.6)"
 "$mp" plugins --plugin-dir my-registry/build/plugins > plugins.txt
-expect_in plugins.txt \
-  "my-folder  registry types=my-folder  version=0.1.0  $work/my-registry/build/plugins/registry_my_folder.so" \
+listing="my-folder  registry types=my-folder  version=0.1.0"
+expect_in plugins.txt "$listing  $work/my-registry/build/plugins/registry_my_folder.so" \
   "modelpusher plugins"
 
 step "push a model (section 3.7)"
@@ -91,6 +91,5 @@ c++ -std=c++20 -shared -fPIC -fvisibility=hidden my-registry/my_registry.cc \
   's/^#define MP_PLUGIN_ABI_VERSION \([0-9]*\)u\{0,1\}$/\1/p' \
   "$MP_PREFIX/include/modelpusher/plugin_abi.h")" ] || fail "pkg-config plugin_abi"
 "$mp" plugins --plugin-dir pc-plugins > pc.txt
-expect_in pc.txt "my-folder  registry types=my-folder  version=0.1.0  $work/pc-plugins/registry_my_folder.so" \
-  "the pkg-config build loads"
+expect_in pc.txt "$listing  $work/pc-plugins/registry_my_folder.so" "the pkg-config build loads"
 echo "guide: all checks passed"

@@ -101,8 +101,8 @@ cmake -S "$src/examples/registry-plugin" -B "$work/example" -G Ninja \
   -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/example-configure.log" ||
   { cat "$work/example-configure.log" >&2; fail "configuring the example"; }
-expect_in "$work/example/CMakeCache.txt" "modelpusher_DIR:PATH=$prefix/$libdir/cmake/modelpusher" \
-  "the example found the installed package"
+expect_in "$work/example/CMakeCache.txt" \
+  "modelpusher_DIR:PATH=$prefix/$libdir/cmake/modelpusher" "the example found the installed package"
 cmake --build "$work/example" -j2 > "$work/example-build.log" ||
   { cat "$work/example-build.log" >&2; fail "building the example"; }
 echo "example configured and built in $(since "$t_build") s"
@@ -115,8 +115,8 @@ ctest --test-dir "$work/example" --output-on-failure -j2 --timeout 300
 
 step "the installed CLI lists the plugin from --plugin-dir"
 "$prefix/bin/modelpusher" plugins --plugin-dir "$work/example/plugins" > "$work/listed.txt"
-expect_in "$work/listed.txt" \
-  "oci-layout  registry types=oci-layout  version=0.1.0  $work/example/plugins/registry_oci_layout.so" \
+listing="oci-layout  registry types=oci-layout  version=0.1.0"
+expect_in "$work/listed.txt" "$listing  $work/example/plugins/registry_oci_layout.so" \
   "modelpusher plugins"
 
 step "push the real MiniLM model with the installed CLI and the example plugin"
@@ -146,7 +146,7 @@ step "installed into the prefix, the plugin is found without --plugin-dir"
 cmake --install "$work/example" --prefix "$prefix" > /dev/null
 "$prefix/bin/modelpusher" plugins > "$work/installed.txt"
 expect_in "$work/installed.txt" \
-  "oci-layout  registry types=oci-layout  version=0.1.0  $prefix/$libdir/modelpusher/plugins/registry_oci_layout.so" \
+  "$listing  $prefix/$libdir/modelpusher/plugins/registry_oci_layout.so" \
   "plugin installed beside the bundled ones"
 
 step "a plugin built for an older plugin ABI is refused"
@@ -162,8 +162,9 @@ cmake --build "$work/old_abi" > "$work/old-build.log" ||
 "$prefix/bin/modelpusher" plugins --plugin-dir "$work/old_abi/plugins" > "$work/refused.txt" \
   2> "$work/refused.err"
 expect_in "$work/refused.txt" "refused:" "modelpusher plugins"
+why="built for plugin ABI version $old, but this modelpusher uses version $abi"
 expect_in "$work/refused.txt" \
-  "$work/old_abi/plugins/registry_old_abi.so: built for plugin ABI version $old, but this modelpusher uses version $abi; rebuild the plugin against this modelpusher's headers" \
+  "$work/old_abi/plugins/registry_old_abi.so: $why; rebuild the plugin against" \
   "the refusal names the file and both versions"
 if grep -q '^  old-abi ' "$work/refused.txt"; then fail "the old-ABI plugin was loaded"; fi
 # A push that needs it fails, and says why.

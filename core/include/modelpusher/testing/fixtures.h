@@ -15,7 +15,8 @@ namespace modelpusher::testing {
 std::unique_ptr<StorageSource> MakeMemorySource(std::map<std::string, std::string> files);
 
 /// A StorageSource over a local folder, for tests only: regular files below `root`,
-/// recursively, no symlink handling. Production code uses the `file` plugin.
+/// recursively, no symlink handling. Production code uses the `file` plugin. Thread safe for
+/// reads.
 std::unique_ptr<StorageSource> MakeFolderSource(const std::string& root);
 
 /// Writes `files` (path -> content) below `root`, creating folders.
