@@ -50,6 +50,10 @@ Result<ListedObject> ParseContents(const Element* contents) {
 
 }  // namespace
 
+// Limitation: listings are requested without encoding-type=url, so a key holding a character
+// that XML 1.0 cannot carry (most control characters) makes the page unparsable; servers
+// differ in how they encode keys under encoding-type=url ('+' vs %20), which would risk
+// misreading keys such as "this+that"; the listing fails with a clear error instead.
 Result<ListPage> ParseListPage(const std::string& xml) {
   ListPage page;
   try {

@@ -39,7 +39,10 @@ Result<std::string> S3Client::BuildUrl(const std::string& region, const std::str
   if (!settings_.custom_endpoint) endpoint = "https://s3." + region + ".amazonaws.com";
   MP_ASSIGN_OR_RETURN(Url url, Url::Parse(endpoint));
   std::string base_path = url.path == "/" ? "" : url.path;
-  if (settings_.path_style) {
+  // A dotted bucket name cannot be a TLS-valid virtual host ("a.b.s3.amazonaws.com" does not
+  // match the wildcard certificate), so AWS's clients fall back to path-style; so do we.
+  bool path_style = settings_.path_style || bucket_.find('.') != std::string::npos;
+  if (path_style) {
     // "/bucket" for the bucket itself, "/bucket/key" for an object.
     url.path = base_path + (key.empty() ? "/" + PercentEncode(bucket_)
                                         : EncodeObjectPath(bucket_, key));

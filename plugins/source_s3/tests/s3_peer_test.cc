@@ -338,6 +338,22 @@ TEST_P(S3Fault, BucketInAnotherRegionIsResignedOnce) {
   EXPECT_NE(cloudtest::FaultStats(proxy_->url()).find("\"redirected\": 1"), std::string::npos);
 }
 
+TEST_P(S3Fault, AnonymousRequestsCarryNoSignature) {
+  Fixture({"five"});
+  ConfigValue options = Options({{"anonymous", "true"}});
+  auto source = MakeOrFail("s3://" + bucket_ + "/paged", &options);
+  auto files = source->List();
+  if (GetParam() == "minio") {
+    // The fixture bucket is private: MinIO refuses an unsigned listing.
+    EXPECT_EQ(files.status().code(), StatusCode::kPermissionDenied) << files.status().ToString();
+  } else {
+    ASSERT_TRUE(files.ok()) << files.status().ToString();  // moto serves unsigned requests
+    EXPECT_EQ(files->size(), 5u);
+  }
+  std::string stats = cloudtest::FaultStats(proxy_->url());
+  EXPECT_NE(stats.find("\"auth\": [\"\"]"), std::string::npos) << stats;
+}
+
 TEST_P(S3Fault, EmptyBodyForAListedObjectIsDataLoss) {
   Fixture({"five"});
   auto source = MakeOrFail("s3://" + bucket_ + "/paged");
