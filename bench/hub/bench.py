@@ -372,7 +372,7 @@ def tool_versions(args) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenarios", default="1gib,4gib,repush")
+    ap.add_argument("--scenarios", default="1gib,4gib,repush,many")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the 1 GiB scenario")
     ap.add_argument("--big-mib", type=int, default=900)
     ap.add_argument("--small", type=int, default=500)
@@ -382,6 +382,9 @@ def main() -> int:
     ap.add_argument("--repush-files", type=int, default=1000)
     ap.add_argument("--repush-big-mib", type=int, default=64)
     ap.add_argument("--repush-reps", type=int, default=3)
+    ap.add_argument("--many-files", type=int, default=3000,
+                    help="files of the 'many' scenario (~48 MiB inline text at 3000)")
+    ap.add_argument("--many-reps", type=int, default=1)
     ap.add_argument("--seed", type=int, default=20261204)
     ap.add_argument("--timeout", type=int, default=900, help="seconds per contender run")
     ap.add_argument("--modelpusher", default=os.path.join(ROOT, "build-bench", "bin",
@@ -428,6 +431,13 @@ def main() -> int:
                 title = (f"## 4 GiB model: one {args.huge_mib} MiB file + {args.small} small "
                          f"files, modelpusher and sha256sum only (median of {args.huge_reps})")
                 ref = None
+            elif sc == "many":
+                model = make_model(os.path.join(work, "mm"), 0, args.many_files, args.seed + 3)
+                print(f"many: {model}", flush=True)
+                runs = scenario_push(runner, model, args.many_reps, "many", with_clients=True)
+                title = (f"## Many small files: {args.many_files} files of 1–64 KiB, half inline "
+                         f"text (median of {args.many_reps}, order rotated)")
+                ref = "huggingface_hub upload_folder"
             elif sc == "repush":
                 model = make_model(os.path.join(work, "mr"), args.repush_big_mib * MiB,
                                    args.repush_files - 1, args.seed + 2)
