@@ -19,12 +19,14 @@ constexpr const char kSchema[] = R"json({
   "properties": {
     "uri": {"type": "string", "pattern": "^gs://[^/]+(/.*)?$",
             "description": "gs://BUCKET/PREFIX; the prefix is a folder, matched whole"},
-    "endpoint": {"type": "string", "description":
-      "JSON API base URL; default STORAGE_EMULATOR_HOST, else https://storage.googleapis.com"},
-    "anonymous": {"type": "boolean", "default": false, "description": "send no credentials (public buckets)"},
-    "credentials_file": {"type": "string", "description":
-      "service-account or authorized-user JSON; default GOOGLE_APPLICATION_CREDENTIALS"},
-    "page_size": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "objects.list maxResults"}
+    "endpoint": {"type": "string",
+                 "description": "JSON API base URL; default STORAGE_EMULATOR_HOST, else Google"},
+    "anonymous": {"type": "boolean", "default": false,
+                  "description": "send no credentials (public buckets)"},
+    "credentials_file": {"type": "string",
+                         "description": "key file; default GOOGLE_APPLICATION_CREDENTIALS"},
+    "page_size": {"type": "integer", "minimum": 1, "maximum": 1000,
+                  "description": "objects.list maxResults"}
   },
   "required": ["uri"],
   "additionalProperties": false

@@ -100,7 +100,8 @@ class ServiceAccount : public TokenProvider {
     MP_ASSIGN_OR_RETURN(std::string jwt, MakeServiceAccountJwt(email_, key_id_, key_.Reveal(),
                                                                token_uri_, std::time(nullptr)));
     Secret assertion(jwt);
-    std::string form = "grant_type=" + PercentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+    std::string form = "grant_type=" +
+                       PercentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
                        "&assertion=" + PercentEncode(assertion.Reveal());
     MP_ASSIGN_OR_RETURN(auto answer, PostForm(http_, token_uri_, form,
                                               "the token endpoint for " + email_));

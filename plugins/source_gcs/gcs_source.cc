@@ -160,8 +160,8 @@ Result<ListedObject> GcsSource::Lookup(const std::string& path) {
     if (auto it = known_.find(path); it != known_.end()) return it->second;
   }
   std::string name = root_.folder + path;
-  MP_ASSIGN_OR_RETURN(HttpResponse response,
-                      Get(ObjectUrl(name), HttpHeaders(), false, "gs://" + root_.bucket + "/" + name));
+  std::string what = "gs://" + root_.bucket + "/" + name;
+  MP_ASSIGN_OR_RETURN(HttpResponse response, Get(ObjectUrl(name), HttpHeaders(), false, what));
   MP_ASSIGN_OR_RETURN(ListedObject object, ParseObject(response.body));
   std::lock_guard<std::mutex> lock(mutex_);
   known_[path] = object;

@@ -19,14 +19,20 @@ constexpr const char kSchema[] = R"json({
   "properties": {
     "uri": {"type": "string", "pattern": "^s3://[^/]+(/.*)?$",
             "description": "s3://BUCKET/PREFIX; the prefix is a folder, matched whole"},
-    "endpoint": {"type": "string", "description":
-      "S3-compatible endpoint URL; default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url, else AWS"},
-    "region": {"type": "string", "description": "default AWS_REGION, AWS_DEFAULT_REGION, the profile, us-east-1"},
-    "profile": {"type": "string", "description": "profile in the shared credentials/config files"},
-    "anonymous": {"type": "boolean", "default": false, "description": "send unsigned requests (public buckets)"},
-    "path_style": {"type": "boolean", "description": "path-style addressing; default true for custom endpoints"},
-    "page_size": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "ListObjectsV2 max-keys"},
-    "checksums": {"type": "boolean", "default": true, "description": "report single-part ETags as MD5"}
+    "endpoint": {"type": "string",
+                 "description": "default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, profile"},
+    "region": {"type": "string",
+               "description": "default AWS_REGION, AWS_DEFAULT_REGION, the profile, us-east-1"},
+    "profile": {"type": "string",
+                "description": "profile in the shared credentials and config files"},
+    "anonymous": {"type": "boolean", "default": false,
+                  "description": "send unsigned requests (public buckets)"},
+    "path_style": {"type": "boolean",
+                   "description": "path-style addressing; default true for custom endpoints"},
+    "page_size": {"type": "integer", "minimum": 1, "maximum": 1000,
+                  "description": "ListObjectsV2 max-keys"},
+    "checksums": {"type": "boolean", "default": true,
+                  "description": "report single-part ETags as MD5"}
   },
   "required": ["uri"],
   "additionalProperties": false

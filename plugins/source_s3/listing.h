@@ -42,7 +42,8 @@ S3Error ParseError(const std::string& xml);
 /// token, a start key or a whole page twice makes Accept fail instead of looping.
 class ListPager {
  public:
-  ListPager(std::string prefix, int page_size) : prefix_(std::move(prefix)), page_size_(page_size) {}
+  ListPager(std::string prefix, int page_size)
+      : prefix_(std::move(prefix)), page_size_(page_size) {}
 
   /// Query parameters for the next page (unencoded).
   std::vector<std::pair<std::string, std::string>> NextQuery() const;

@@ -3,6 +3,8 @@
 // local token endpoint (RS256 signature verified with the throwaway key's public half), and
 // faults injected by a proxy in front of the emulator.
 
+#include <Poco/Exception.h>
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -125,6 +127,7 @@ TEST_F(GcsPeer, DescriptorNamesSchemeAndShipsSchema) {
   EXPECT_EQ(descriptor_->abi_version, MP_PLUGIN_ABI_VERSION);
   EXPECT_STREQ(descriptor_->names[0], "gs");
   ASSERT_NE(descriptor_->config_schema, nullptr);
+  EXPECT_NO_THROW(Poco::JSON::Parser().parse(descriptor_->config_schema)) << "schema is not JSON";
   EXPECT_NE(std::string(descriptor_->config_schema).find("credentials_file"), std::string::npos);
 }
 

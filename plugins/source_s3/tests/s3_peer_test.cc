@@ -2,6 +2,8 @@
 // and moto, started by the fixture), with fixtures written by boto3 and faults injected by a
 // proxy in front of the real server.
 
+#include <Poco/Exception.h>
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -150,6 +152,7 @@ TEST_P(S3Peer, DescriptorNamesSchemeAndShipsSchema) {
   EXPECT_EQ(descriptor_->kind, MP_PLUGIN_KIND_SOURCE);
   EXPECT_STREQ(descriptor_->names[0], "s3");
   ASSERT_NE(descriptor_->config_schema, nullptr);
+  EXPECT_NO_THROW(Poco::JSON::Parser().parse(descriptor_->config_schema)) << "schema is not JSON";
   EXPECT_NE(std::string(descriptor_->config_schema).find("\"path_style\""), std::string::npos);
 }
 
