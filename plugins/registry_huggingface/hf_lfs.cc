@@ -161,11 +161,7 @@ Status Verify(const Upload& up, const Action& a) {
 Status ParseActions(const std::string& body, const std::vector<const ManifestEntry*>& files,
                     std::vector<Action>* out, uint64_t* skipped) {
   MP_ASSIGN_OR_RETURN(auto obj, ParseObject(body, "LFS batch answer"));
-  std::string transfer = GetStr(obj, "transfer");
-  if (transfer == "xet") {
-    return UnimplementedError("the Hub offered only the Xet transfer for this repository; "
-                              "modelpusher speaks basic and multipart LFS only");
-  }
+  MP_RETURN_IF_ERROR(CheckLfsTransfer(GetStr(obj, "transfer")));
   auto objects = GetArr(obj, "objects");
   for (size_t i = 0; !objects.isNull() && i < objects->size(); ++i) {
     auto o = objects->getObject(i);
@@ -230,6 +226,13 @@ Status Batch(HubApi& api, const std::vector<const ManifestEntry*>& files, size_t
 }
 
 }  // namespace
+
+Status CheckLfsTransfer(const std::string& transfer) {
+  if (transfer.empty() || transfer == "basic" || transfer == "multipart") return Status::Ok();
+  return UnimplementedError("the Hub answered the LFS batch with transfer '" + transfer +
+                            "' (Xet storage); modelpusher speaks basic and multipart LFS only; "
+                            "upload this repository with a Xet-capable client");
+}
 
 Result<LfsUploadStats> UploadLfsFiles(HubApi& api, const std::vector<const ManifestEntry*>& files,
                                       const FileOpener& open, const std::string& ref_name,

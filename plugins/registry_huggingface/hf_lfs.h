@@ -30,4 +30,8 @@ Result<LfsUploadStats> UploadLfsFiles(HubApi& api, const std::vector<const Manif
                                       const FileOpener& open, const std::string& ref_name,
                                       size_t threads, Progress* progress);
 
+/// Checks the `transfer` an LFS batch answer picked: "basic", "multipart" or absent are fine;
+/// "xet" (or anything else) is kUnimplemented, saying that only basic/multipart are spoken.
+Status CheckLfsTransfer(const std::string& transfer);
+
 }  // namespace modelpusher::hf

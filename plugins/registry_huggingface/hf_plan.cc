@@ -91,7 +91,9 @@ Status ClassifyFiles(HubApi& api, const PushRequest& request, const std::string&
   std::vector<size_t> asked;
   for (size_t i = 0; i < plan->ops.size(); ++i) {
     CommitOp& op = plan->ops[i];
-    if (AlwaysRegular(op)) {
+    if (op.file == nullptr) {
+      op.inline_file = true;  // the generated card: small text that has no reader to upload
+    } else if (AlwaysRegular(op)) {
       if (op.size > kHubRegularFileLimit) {
         return InvalidArgumentError(op.path + " is " + std::to_string(op.size) +
                                     " bytes; the Hub refuses it above 10 MiB and it cannot go "

@@ -7,7 +7,8 @@
 // Boundary rule (documented in README.md): a file strictly larger than `lfs_threshold` goes
 // through LFS whatever its name; a file of exactly `lfs_threshold` bytes or less is regular
 // unless the Hub's preupload answer says `lfs` (it does for binary samples and .gitattributes
-// patterns). Empty files, `.gitattributes` and `.gitignore` are always regular.
+// patterns). Empty files, `.gitattributes`, `.gitignore` and the generated model card are
+// always regular.
 
 #include <string>
 #include <vector>

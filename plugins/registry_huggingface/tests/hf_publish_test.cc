@@ -111,7 +111,8 @@ TEST_F(HubRegistry, RoutesFilesByThresholdAndCommitsOneVersionBranch) {
 
 TEST_F(HubRegistry, GeneratesModelCardWithFrontMatter) {
   HubServer hub;
-  auto reg = MakeRegistry(hub, {});
+  // A threshold far below the card's size: the generated card still travels inline.
+  auto reg = MakeRegistry(hub, {.extra = {{"lfs_threshold", "64"}}});
   auto p = MakePushable({{"saved_model.pb", RandomBytes(300, 1)}, {"config.json", "{}"}},
                         "1764860400");
   p.request.blessing.metrics = {{"accuracy", 0.93}, {"loss", 1e-05}};

@@ -15,6 +15,7 @@
 #include "hf_commit.h"
 #include "hf_config.h"
 #include "hf_json.h"
+#include "hf_lfs.h"
 #include "hf_model_card.h"
 #include "hf_registry.h"
 #include "modelpusher/plugin_abi.h"
@@ -174,6 +175,16 @@ TEST(HfEncoding, RevisionIsOneSegmentAndPathsKeepSlashes) {
   EXPECT_EQ(EncodeRevision("exp#1"), "exp%231");
   EXPECT_EQ(EncodeRevision("a%20b"), "a%2520b");
   EXPECT_EQ(EncodeRepoPath("dir/vocab file.txt"), "dir/vocab%20file.txt");
+}
+
+TEST(HfLfs, RefusesXetTransferClearly) {
+  EXPECT_TRUE(CheckLfsTransfer("basic").ok());
+  EXPECT_TRUE(CheckLfsTransfer("multipart").ok());
+  EXPECT_TRUE(CheckLfsTransfer("").ok());
+  Status xet = CheckLfsTransfer("xet");
+  EXPECT_EQ(xet.code(), StatusCode::kUnimplemented);
+  EXPECT_NE(xet.message().find("Xet"), std::string::npos);
+  EXPECT_NE(xet.message().find("basic and multipart"), std::string::npos);
 }
 
 TEST(HfCommit, PredictsBodySizeExactlyAndSplitsByBudget) {
