@@ -228,8 +228,19 @@ class GcsAuth : public GcsPeer {
 
 TEST_F(GcsAuth, ServiceAccountJwtIsVerifiedAndTokenCached) {
   ::setenv("GOOGLE_APPLICATION_CREDENTIALS", (dir_ + "/service_account.json").c_str(), 1);
+  std::vector<std::string> lines;
+  std::mutex mutex;
+  log::SetLevel(LogLevel::kTrace);
+  log::SetSink([&](LogLevel, const std::string& line) {
+    std::lock_guard<std::mutex> lock(mutex);
+    lines.push_back(line);
+  });
   Status status = ReadFive();
+  log::SetSink(nullptr);
+  log::SetLevel(LogLevel::kInfo);
   ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_FALSE(lines.empty());
+  for (const auto& line : lines) EXPECT_EQ(line.find("sa-token-1"), std::string::npos) << line;
   std::string stats = TokenStats();
   EXPECT_NE(stats.find("\"sa\": 1,"), std::string::npos) << stats;  // one token for 6 calls
   EXPECT_NE(stats.find("\"refused\": 0"), std::string::npos) << stats;
