@@ -157,7 +157,10 @@ registries:
 """)
     run = mp("push", "--config", cfg, "--json")
     assert run.code == 2
-    assert run.out == ""
+    # --json still prints one document: no results, and the error.
+    doc = json.loads(run.out)
+    assert doc["results"] == [] and doc["error_code"] == "invalid_argument"
+    assert "duplicate key 'path'" in doc["error"]
     assert "duplicate key 'path'" in run.err and "line 4" in run.err and "line 5" in run.err
     assert f"{cfg}:5:5" in run.err
 
@@ -257,9 +260,10 @@ versioning: {scheme: template, template: "a..{timestamp}"}
 registries: [{type: filesystem, path: ./registry}]
 """)
     run = mp("push", "--config", cfg, "--json")
-    assert run.code == 1
-    assert "not valid in git" in run.json[0]["error"]
+    assert run.code == 2, "caught when the config is read, before anything runs"
+    assert "not valid in git" in run.err
     assert not (tmp_path / "registry").exists()
+    assert mp("validate", "--config", cfg).code == 2
 
 
 def test_plugins_lists_the_bundled_plugins(mp):

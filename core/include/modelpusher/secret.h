@@ -31,7 +31,7 @@ class Secret {
 /// Resolves a secret reference from the config: `{env: NAME}` reads the environment
 /// variable, `{file: PATH}` reads the first line of a file (relative to `config_dir`),
 /// trimmed. A plain string is refused: secrets never live in the config file.
-/// Errors: kInvalidArgument (wrong shape, with location), kNotFound (variable unset or
+/// Errors: kInvalidArgument (wrong shape, with location), kUnauthenticated (variable unset or
 /// empty, file missing: the message names the variable or file and says what to set).
 Result<Secret> ResolveSecret(const ConfigValue& ref, const std::string& config_dir);
 

@@ -55,8 +55,9 @@ Result<Secret> ResolveSecret(const ConfigValue& ref, const std::string& config_d
   if (kind == "env") {
     Secret s = SecretFromEnv({value.text()});
     if (s.empty()) {
-      return NotFoundError(value.location().ToString() + ": environment variable " +
-                           value.text() + " is not set or empty; export it before running");
+      return UnauthenticatedError(value.location().ToString() + ": environment variable " +
+                                  value.text() +
+                                  " (a credential) is not set or empty; export it before running");
     }
     return s;
   }
@@ -65,8 +66,8 @@ Result<Secret> ResolveSecret(const ConfigValue& ref, const std::string& config_d
     if (p.is_relative() && !config_dir.empty()) p = std::filesystem::path(config_dir) / p;
     MP_ASSIGN_OR_RETURN(Secret s, SecretFromFile(p.string()));
     if (s.empty()) {
-      return NotFoundError(value.location().ToString() + ": secret file " + p.string() +
-                           " is missing or empty");
+      return UnauthenticatedError(value.location().ToString() + ": secret file " +
+                                  p.string() + " (a credential) is missing or empty");
     }
     return s;
   }

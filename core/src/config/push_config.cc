@@ -8,11 +8,29 @@
 #include "config/core_schema.h"
 #include "config/schema_validator.h"
 #include "config/yaml_loader.h"
+#include "modelpusher/versioning.h"
+#include "versioning/version_scheme.h"
 
 namespace fs = std::filesystem;
 
 namespace modelpusher::internal {
 namespace {
+
+// A blessing rule is a mapping with one key. Two keys ({tfx: a, infra: b}) are a common
+// slip for "both"; say so before the schema's generic message would.
+Status CheckBlessingShape(const ConfigValue& v) {
+  if (!v.is_map()) return Status::Ok();
+  if (v.entries().size() > 1) {
+    return v.Error("a blessing rule has exactly one key (tfx, infra, metrics, all or any); to "
+                   "require several, write all: [{tfx: ...}, {infra: ...}]");
+  }
+  for (const auto& [key, value] : v.entries()) {
+    if ((key == "all" || key == "any") && value.is_list()) {
+      for (const auto& child : value.items()) MP_RETURN_IF_ERROR(CheckBlessingShape(child));
+    }
+  }
+  return Status::Ok();
+}
 
 Result<BlessingRule> ParseBlessing(const ConfigValue& v, const std::string& dir) {
   BlessingRule rule;
@@ -59,6 +77,18 @@ Result<VersioningSpec> ParseVersioning(const ConfigValue& v) {
   if (spec.scheme != "template" && !spec.version_template.empty()) {
     return v.Find("template")->Error("versioning.template is used only with scheme: template");
   }
+  // Try the scheme and the ref template on a sample, so that `validate` catches what
+  // `push` would refuse (an unknown placeholder, an unset variable, a ref git refuses).
+  VersionInputs sample;
+  sample.now = 1700000000;
+  sample.digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+  auto version = ComputeVersion(spec, sample);
+  const ConfigValue* where = v.Find("template") ? v.Find("template") : &v;
+  if (!version.ok()) return where->Error(version.status().message());
+  auto ref = RenderRefTemplate(spec.ref_template, *version);
+  Status ref_ok = ref.ok() ? CheckRefName(*ref) : ref.status();
+  where = v.Find("ref") ? v.Find("ref") : &v;
+  if (!ref_ok.ok()) return where->Error(ref_ok.message());
   return spec;
 }
 
@@ -137,6 +167,12 @@ Result<Config> ParseConfig(const std::string& text, const std::string& path) {
   if (!root.is_map()) {
     return root.Error("a config file is a mapping with source, blessing, versioning and "
                       "registries (or pushes)");
+  }
+  if (const ConfigValue* b = root.Find("blessing")) MP_RETURN_IF_ERROR(CheckBlessingShape(*b));
+  if (const ConfigValue* pushes = root.Find("pushes"); pushes && pushes->is_list()) {
+    for (const auto& p : pushes->items()) {
+      if (const ConfigValue* b = p.Find("blessing")) MP_RETURN_IF_ERROR(CheckBlessingShape(*b));
+    }
   }
   MP_RETURN_IF_ERROR(ValidateAgainstSchema(root, CoreSchemaJson(), ""));
 

@@ -23,6 +23,16 @@ std::string KindName(const ConfigValue& v) {
   return "?";
 }
 
+// Values under these keys are never repeated in messages: a user who wrote a token where a
+// reference belongs must not find it in logs.
+bool LooksSecret(const std::string& path) {
+  std::string last = path.substr(path.find_last_of('.') + 1);
+  for (const char* word : {"token", "password", "secret", "passphrase", "credential", "key"}) {
+    if (last.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
 bool MatchesType(const ConfigValue& v, const std::string& type) {
   if (type == "string") return v.is_scalar();
   if (type == "boolean") return v.LooksBool();
@@ -84,6 +94,11 @@ class Validator {
     std::string expected;
     for (size_t i = 0; i < types.size(); ++i) {
       expected += (i == 0 ? "" : i + 1 == types.size() ? " or " : ", ") + TypeWords(types[i]);
+    }
+    if (LooksSecret(path) && v.is_scalar()) {
+      return v.Error(path + " must be " + expected +
+                     " (the value is not shown: it may be a secret). Secrets are never "
+                     "written in the config file: write {env: VARIABLE} or {file: PATH}");
     }
     return v.Error(path + " must be " + expected + ", not " + KindName(v));
   }

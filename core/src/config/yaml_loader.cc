@@ -10,13 +10,29 @@
 namespace modelpusher::internal {
 namespace {
 
+// A config file holds a few hundred nodes. YAML aliases can make a few lines expand into
+// billions (an "alias bomb"), and deep nesting can exhaust the stack: both are capped.
+constexpr size_t kMaxNodes = 100000;
+constexpr int kMaxDepth = 64;
+
+struct Budget {
+  size_t nodes = 0;
+};
+
 SourceLocation Where(const YAML::Mark& mark, const std::string& file) {
   // yaml-cpp counts from 0; people count from 1.
   return {file, mark.line + 1, mark.column + 1};
 }
 
-Result<ConfigValue> Convert(const YAML::Node& node, const std::string& file) {
+Result<ConfigValue> Convert(const YAML::Node& node, const std::string& file, Budget& budget,
+                            int depth) {
   SourceLocation where = Where(node.Mark(), file);
+  if (++budget.nodes > kMaxNodes || depth > kMaxDepth) {
+    return InvalidArgumentError(where.ToString() + ": the config expands to more than " +
+                                std::to_string(kMaxNodes) + " values or " +
+                                std::to_string(kMaxDepth) +
+                                " levels (YAML aliases repeating aliases?); write it out plainly");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -29,7 +45,7 @@ Result<ConfigValue> Convert(const YAML::Node& node, const std::string& file) {
     case YAML::NodeType::Sequence: {
       ConfigValue list = ConfigValue::List(where);
       for (const auto& item : node) {
-        MP_ASSIGN_OR_RETURN(ConfigValue v, Convert(item, file));
+        MP_ASSIGN_OR_RETURN(ConfigValue v, Convert(item, file, budget, depth + 1));
         list.Append(std::move(v));
       }
       return list;
@@ -51,7 +67,7 @@ Result<ConfigValue> Convert(const YAML::Node& node, const std::string& file) {
                                       ", again at line " + std::to_string(key_at.line) +
                                       "); keep one of them");
         }
-        MP_ASSIGN_OR_RETURN(ConfigValue v, Convert(it->second, file));
+        MP_ASSIGN_OR_RETURN(ConfigValue v, Convert(it->second, file, budget, depth + 1));
         v.SetKeyLocation(key_at);
         map.Set(key, std::move(v));
       }
@@ -81,6 +97,11 @@ Result<std::string> ExpandEnv(const std::string& text, const SourceLocation& whe
                                   "'; write ${NAME}, or $${ for a literal '${'");
     }
     std::string inner = text.substr(i + 2, close - i - 2);
+    if (inner.find("${") != std::string::npos) {
+      return InvalidArgumentError(where.ToString() + ": nested variables ('" +
+                                  text.substr(i, close - i + 1) +
+                                  "...') are not supported; set one variable outside modelpusher");
+    }
     std::string name = inner, fallback;
     bool has_fallback = false;
     if (size_t dash = inner.find(":-"); dash != std::string::npos) {
@@ -95,7 +116,7 @@ Result<std::string> ExpandEnv(const std::string& text, const SourceLocation& whe
       out += fallback;
     } else {
       return InvalidArgumentError(where.ToString() + ": environment variable " + name +
-                                  " is not set; export it, or write ${" + name +
+                                  " is not set or empty; export it, or write ${" + name +
                                   ":-default}");
     }
     i = close;
@@ -110,7 +131,8 @@ Result<ConfigValue> ParseYaml(const std::string& text, const std::string& file_n
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(Where(e.mark, file_name).ToString() + ": " + e.msg);
   }
-  return Convert(root, file_name);
+  Budget budget;
+  return Convert(root, file_name, budget, 0);
 }
 
 Result<ConfigValue> LoadYamlFile(const std::string& path) {

@@ -2,6 +2,8 @@
 
 #include "http/retry.h"
 
+#include "modelpusher/cancel.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -52,15 +54,28 @@ std::optional<double> RetrySchedule::NextDelay(int attempts,
   if (remaining <= 0) return std::nullopt;
 
   double backoff = policy_.initial_delay_s * std::pow(2.0, std::max(0, attempts - 1));
-  double delay = retry_after ? *retry_after : std::min(backoff, policy_.max_delay_s);
-  // The deadline is a promise to the caller: a long Retry-After is cut short rather than
-  // slept through, and the final attempt goes out when the deadline arrives.
-  return std::clamp(delay * RetryDelayScale(), 0.0, remaining);
+  if (retry_after) {
+    // The server said when it will answer. If that is past our deadline, waiting would only
+    // end in the same refusal: give up now and let the caller report the server's answer.
+    double wait = *retry_after * RetryDelayScale();
+    if (wait > remaining) return std::nullopt;
+    return std::max(wait, 0.0);
+  }
+  // The final attempt goes out when the deadline arrives.
+  return std::clamp(std::min(backoff, policy_.max_delay_s) * RetryDelayScale(), 0.0, remaining);
 }
 
 void SleepSeconds(double seconds) {
-  if (seconds <= 0) return;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  // Short slices, so that a cancelled run does not sit out a long backoff.
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point end =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(seconds));
+  while (!CancelRequested()) {
+    Clock::duration left = end - Clock::now();
+    if (left <= Clock::duration::zero()) return;
+    std::this_thread::sleep_for(std::min<Clock::duration>(left, std::chrono::milliseconds(100)));
+  }
 }
 
 }  // namespace internal

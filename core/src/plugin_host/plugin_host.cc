@@ -65,6 +65,13 @@ Status PluginHost::Discover() {
   for (const auto& dir : search_path_) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
+    struct stat st{};
+    if (stat(dir.c_str(), &st) == 0 && (st.st_mode & S_IWOTH)) {
+      // Anyone could drop or replace a library there; sticky /tmp-style folders included.
+      Refuse(dir, "the folder is writable by everyone, so anyone could put code in it that "
+                  "modelpusher would run; chmod o-w it (nothing in it was loaded)");
+      continue;
+    }
     std::vector<std::string> files;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       if (entry.path().extension() == ".so") files.push_back(entry.path().string());

@@ -5,6 +5,7 @@
 
 #include "blessing/blessing.h"
 #include "config/schema_validator.h"
+#include "modelpusher/cancel.h"
 #include "modelpusher/log.h"
 #include "modelpusher/parallel.h"
 #include "modelpusher/staging.h"
@@ -14,6 +15,40 @@
 
 namespace modelpusher::internal {
 namespace {
+
+// Registries read the model through this wrapper, so that an interrupted run fails their
+// transfers through the ordinary error path, where each registry cleans up what it began.
+class CancellableReader : public ByteReader {
+ public:
+  explicit CancellableReader(std::unique_ptr<ByteReader> inner) : inner_(std::move(inner)) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    if (CancelRequested()) return CancelledError("interrupted (SIGINT or SIGTERM)");
+    return inner_->Read(buffer, size);
+  }
+
+ private:
+  std::unique_ptr<ByteReader> inner_;
+};
+
+FileOpener Cancellable(FileOpener open) {
+  return [open = std::move(open)](const ManifestEntry& file, uint64_t offset,
+                                  uint64_t length) -> Result<std::unique_ptr<ByteReader>> {
+    if (CancelRequested()) return CancelledError("interrupted (SIGINT or SIGTERM)");
+    MP_ASSIGN_OR_RETURN(auto reader, open(file, offset, length));
+    return std::unique_ptr<ByteReader>(new CancellableReader(std::move(reader)));
+  };
+}
+
+// "{version}" in a commit message; any other text, braces included, is kept as written.
+std::string RenderMessage(std::string text, const std::string& version) {
+  static const std::string kPlaceholder = "{version}";
+  for (size_t pos = text.find(kPlaceholder); pos != std::string::npos;
+       pos = text.find(kPlaceholder, pos + version.size())) {
+    text.replace(pos, kPlaceholder.size(), version);
+  }
+  return text;
+}
 
 int64_t MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -49,6 +84,7 @@ class PushRun {
     log::Info("push started", {{"push", spec_.name}, {"source", source_name}});
     MP_ASSIGN_OR_RETURN(auto source, host_.MakeSource(spec_.source_uri, spec_.source_options));
     MP_ASSIGN_OR_RETURN(std::vector<FileEntry> files, source->List());
+    if (CancelRequested()) return CancelledError("interrupted before anything was published");
     if (files.empty()) {
       return FailedPreconditionError("the source " + source_name +
                                      " holds no files; check the path or URI");
@@ -91,7 +127,7 @@ class PushRun {
     request.digest = ManifestDigest(manifest);
     request.files = std::move(manifest);
     request.blessing = decision;
-    request.open = MakeSourceOpener(*source);
+    request.open = Cancellable(MakeSourceOpener(*source));
     request.dry_run = options_.dry_run;
     request.progress = options_.progress;
     MP_RETURN_IF_ERROR(NameVersion(registries, &request));
@@ -122,8 +158,7 @@ class PushRun {
     MP_ASSIGN_OR_RETURN(request->ref,
                         RenderRefTemplate(spec_.versioning.ref_template, request->version));
     MP_RETURN_IF_ERROR(CheckRefName(request->ref));
-    MP_ASSIGN_OR_RETURN(request->commit_summary,
-                        RenderRefTemplate(spec_.commit_message, request->version));
+    request->commit_summary = RenderMessage(spec_.commit_message, request->version);
     request->commit_description = "Published by modelpusher from " + request->source_uri +
                                   "\nBlessing: " + request->blessing.rule + " (" +
                                   request->blessing.reason + ")\nmodelpusher-digest: " +
@@ -144,6 +179,10 @@ class PushRun {
     }
     o.result = std::move(result).value();
     o.status = o.result.status;
+    // A registry's id or URL may carry user:password@ from its config; results never do.
+    for (std::string* text : {&o.result.repo_url, &o.result.repo_id}) {
+      if (text->find("://") != std::string::npos) *text = RedactUrl(*text);
+    }
     log::Info(PushStatusName(o.status),
               {{"push", spec_.name}, {"registry", o.registry}, {"repo", o.result.repo_id},
                {"version", o.result.version}, {"ref", o.result.branch},

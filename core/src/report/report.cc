@@ -85,6 +85,16 @@ std::string OutcomesToText(const std::vector<Outcome>& outcomes) {
   return out.str();
 }
 
+std::string UsageErrorJson(const std::string& message) {
+  Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
+  root.set("results", Poco::JSON::Array::Ptr(new Poco::JSON::Array()));
+  root.set("error", log::Redact(message));
+  root.set("error_code", std::string("invalid_argument"));
+  std::ostringstream out;
+  Poco::JSON::Stringifier::stringify(root, out, 2);
+  return out.str();
+}
+
 int ExitCodeFor(const std::vector<Outcome>& outcomes) {
   int code = kExitOk;
   for (const auto& o : outcomes) {

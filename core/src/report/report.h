@@ -26,4 +26,8 @@ std::string OutcomesToText(const std::vector<Outcome>& outcomes);
 
 int ExitCodeFor(const std::vector<Outcome>& outcomes);
 
+/// {"results": [], "error": message, "error_code": "invalid_argument"}: what --json prints
+/// when nothing was attempted (exit code 2).
+std::string UsageErrorJson(const std::string& message);
+
 }  // namespace modelpusher::internal

@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "modelpusher/cancel.h"
 #include "modelpusher/hash.h"
 #include "modelpusher/log.h"
 #include "modelpusher/parallel.h"
@@ -35,6 +36,7 @@ Result<ManifestEntry> HashOne(StorageSource& source, const FileEntry& file,
   std::vector<char> buffer(kReadBuffer);
   uint64_t total = 0;
   while (true) {
+    if (CancelRequested()) return CancelledError("interrupted while reading " + file.path);
     MP_ASSIGN_OR_RETURN(size_t n, reader->Read(buffer.data(), buffer.size()));
     if (n == 0) break;
     sha256.Update(buffer.data(), n);
