@@ -129,6 +129,11 @@ class FilesystemRegistry : public ModelRegistry {
     auto start = std::chrono::steady_clock::now();
     MP_RETURN_IF_ERROR(CheckVersionName(request.version));
     MP_RETURN_IF_ERROR(CheckManifest(request));
+    MP_RETURN_IF_ERROR(CheckOutsideSource(request.source_uri));
+    if (request.version.find_first_not_of("0123456789") != std::string::npos) {
+      log::Warn("TF Serving loads only numeric version folders; it will ignore this one",
+                {{"registry", "filesystem"}, {"version", request.version}});
+    }
     MP_ASSIGN_OR_RETURN(std::vector<VersionInfo> versions, ListVersions());
     MP_ASSIGN_OR_RETURN(auto unchanged, FindUnchanged(versions, request));
     if (unchanged.has_value()) return *unchanged;
@@ -278,9 +283,27 @@ class FilesystemRegistry : public ModelRegistry {
     }
   }
 
+  // A registry folder inside the model folder would publish every earlier version inside
+  // each new one, growing without end.
+  Status CheckOutsideSource(const std::string& source_uri) const {
+    std::string source = source_uri;
+    if (source.rfind("file://", 0) == 0) source = source.substr(7);
+    if (source.find("://") != std::string::npos || source.empty()) return Status::Ok();
+    std::error_code ec;
+    auto model = std::filesystem::weakly_canonical(source, ec).lexically_normal();
+    auto target = std::filesystem::weakly_canonical(config_.path, ec).lexically_normal();
+    auto [m, t] = std::mismatch(model.begin(), model.end(), target.begin(), target.end());
+    if (m != model.end()) return Status::Ok();
+    return InvalidArgumentError("the registry folder " + config_.path +
+                                " is inside the model folder " + source +
+                                "; each version would contain the earlier ones. Put the "
+                                "registry somewhere else");
+  }
+
   // Stage, record, rename into place: a reader sees the whole version or none of it.
   Result<PushResult> Write(const PushRequest& request) {
     MP_RETURN_IF_ERROR(internal::MakeFolders(config_.path, modes_.folder));
+    StagingArea::RemoveAbandoned(config_.path);
     MP_RETURN_IF_ERROR(internal::MakeFolder(RecordFolder(), modes_.folder));
     MP_ASSIGN_OR_RETURN(StagingArea staging,
                         StagingArea::Create(config_.path, request.version, modes_));
@@ -292,6 +315,12 @@ class FilesystemRegistry : public ModelRegistry {
 
     Status renamed = staging.CommitAs(VersionPath(request.version));
     if (renamed.code() == StatusCode::kAlreadyExists) {
+      // Another push of the same version won the race. If it published the same content,
+      // this push's work is done: report it as unchanged rather than as a failure.
+      auto winner = ReadRecord(request.version);
+      if (winner && winner->digest == request.digest) {
+        return ResultFor(PushStatus::kUnchanged, request.version, request.digest);
+      }
       Status taken = CheckVersionFree(request.version);
       return (taken.ok() ? renamed : taken).WithContext("another push of this version won");
     }

@@ -4,7 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <signal.h>
+
+#include <cctype>
 #include <cerrno>
+#include <filesystem>
 #include <limits>
 #include <vector>
 
@@ -64,14 +69,47 @@ std::string Shown(const ManifestEntry& file) {
   return "'" + file.path + "' (source '" + file.source_path + "')";
 }
 
+// "<host>-<pid>" with the host name's '-' kept: the pid is what follows the last '-'.
+std::string OwnerTag() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  std::string name;
+  for (const char* c = host; *c != '\0'; ++c) {
+    name.push_back(std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_');
+  }
+  return (name.empty() ? std::string("host") : name) + "-" + std::to_string(getpid());
+}
+
 }  // namespace
+
+void StagingArea::RemoveAbandoned(const std::string& root) {
+  std::string mine = OwnerTag();
+  std::string host_prefix = mine.substr(0, mine.rfind('-') + 1);  // "<host>-"
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(".staging-", 0) != 0) continue;
+    // .staging-<version>-<host>-<pid>-<random>: find "-<host>-" and read the pid after it.
+    size_t at = name.find("-" + host_prefix);
+    if (at == std::string::npos) continue;  // Another host's, or an older naming: leave it.
+    size_t pid_start = at + 1 + host_prefix.size();
+    size_t pid_end = name.find('-', pid_start);
+    if (pid_end == std::string::npos) continue;
+    long pid = std::strtol(name.substr(pid_start, pid_end - pid_start).c_str(), nullptr, 10);
+    if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::filesystem::remove_all(entry.path(), ec);
+    log::Warn("removed a staging folder left by an interrupted push",
+              {{"path", entry.path().string()}, {"error", ec ? ec.message() : ""}});
+  }
+}
 
 Result<StagingArea> StagingArea::Create(const std::string& root, const std::string& version,
                                         const Modes& modes) {
   // The random part keeps concurrent publishers of one version out of each other's way; the
   // leading dot keeps TF Serving (which loads numeric names only) and ListVersions away.
   for (int attempt = 0; attempt < 8; ++attempt) {
-    std::string path = root + "/.staging-" + version + "-" + internal::RandomSuffix();
+    std::string path = root + "/.staging-" + version + "-" + OwnerTag() + "-" +
+                       internal::RandomSuffix();
     if (mkdir(path.c_str(), modes.folder.value_or(0777)) == 0) {
       StagingArea area(path, modes);
       if (modes.folder.has_value() && chmod(path.c_str(), *modes.folder) != 0) {

@@ -25,9 +25,17 @@ struct Modes {
 /// CommitAs succeeded. Move-only; not thread safe.
 class StagingArea {
  public:
-  /// Creates the staging folder; `root` must exist.
+  /// Creates the staging folder; `root` must exist. Its name carries this host and process,
+  /// `.staging-<version>-<host>-<pid>-<random>`, so that RemoveAbandoned can tell a folder
+  /// left by a killed push from one that is still being written.
   static Result<StagingArea> Create(const std::string& root, const std::string& version,
                                     const Modes& modes);
+
+  /// Removes staging folders under `root` left by pushes on this host whose process no
+  /// longer runs (killed with SIGKILL, or the machine crashed). Folders of other hosts
+  /// (a shared disk) and of live processes are left alone. Best effort: problems are
+  /// logged, never returned.
+  static void RemoveAbandoned(const std::string& root);
   StagingArea(StagingArea&& other) noexcept;
   StagingArea& operator=(StagingArea&&) = delete;
   StagingArea(const StagingArea&) = delete;

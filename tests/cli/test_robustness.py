@@ -133,3 +133,37 @@ def test_sigterm_mid_push_cleans_up_and_still_reports(tmp_path):
     leftovers = [p.name for p in registry.iterdir()] if registry.exists() else []
     assert not any(name.startswith(".staging") for name in leftovers), leftovers
     assert "1764860400" not in leftovers
+
+
+def test_registry_inside_the_model_folder_is_refused(mp, tmp_path):
+    write_tree(tmp_path / "m", {"a.bin": "x"})
+    cfg = config(tmp_path, "source: ./m\nregistries: [{type: filesystem, path: ./m/registry}]\n")
+    run = mp("push", "--config", cfg, "--json")
+    assert run.code == 1
+    assert "inside the model folder" in run.json[0]["error"]
+    assert not (tmp_path / "m" / "registry").exists()
+
+
+def test_staging_left_by_a_killed_push_is_removed_by_the_next(mp, tmp_path):
+    model = tmp_path / "m"
+    model.mkdir()
+    with open(model / "weights.bin", "wb") as f:
+        f.truncate(768 << 20)
+    cfg = config(tmp_path, "source: ./m\nregistries: [{type: filesystem, path: ./r}]\n")
+    proc = subprocess.Popen([binary(), "push", "--config", cfg], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, MODELPUSHER_NOW="1764860400"))
+    for line in proc.stderr:
+        if " info version " in line:
+            break
+    time.sleep(0.2)  # let the copy into the staging folder begin
+    proc.kill()      # SIGKILL: no chance to clean up
+    proc.wait(timeout=60)
+    registry = tmp_path / "r"
+    left = [p.name for p in registry.iterdir()] if registry.exists() else []
+    (model / "weights.bin").unlink()
+    write_tree(model, {"small.bin": "y"})
+    run = mp("push", "--config", cfg, "--json", env={"MODELPUSHER_NOW": "1764860500"})
+    assert run.code == 0, run.err
+    after = [p.name for p in registry.iterdir()]
+    assert not any(name.startswith(".staging") for name in after), (left, after)
