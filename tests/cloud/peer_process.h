@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ class Background {
     pid_t pid = ::fork();
     if (pid == 0) {
       ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
       ::dup2(fds[1], 1);
       ::close(fds[0]);
       ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
@@ -107,7 +109,9 @@ inline std::string TestsDir() { return MP_CLOUD_TESTS_DIR; }
 /// Starts peers with tests/cloud/peers.py; returns its KEY=VALUE output (empty on failure).
 inline std::map<std::string, std::string> StartPeers(const std::string& args) {
   bool ok = false;
-  std::string out = Run("python3 " + Quote(TestsDir() + "/peers.py") + " start " + args, &ok);
+  std::string out = Run("python3 " + Quote(TestsDir() + "/peers.py") + " start " + args +
+                            " --owner-pid " + std::to_string(::getpid()),
+                        &ok);
   return ok ? ParseEnvLines(out) : std::map<std::string, std::string>{};
 }
 

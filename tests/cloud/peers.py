@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Starts and stops the cloud protocol peers on loopback, for tests and shell scripts.
 
-  peers.py start [--s3 minio|moto|none] [--gcs] [--state FILE]
+  peers.py start [--s3 minio|moto|none] [--gcs] [--state FILE] [--owner-pid PID]
       Starts the peers on free 127.0.0.1 ports, waits until they answer, and prints
       KEY=VALUE lines (MP_S3_ENDPOINT, MP_S3_KIND, MP_GCS_ENDPOINT, MP_PEERS_STATE, test
       credentials). Exits non-zero, saying why, when a peer cannot start.
@@ -140,6 +140,13 @@ def start(args):
         return 1
     with open(state_path, "w") as f:
         json.dump(state, f)
+    if args.owner_pid:
+        # A watcher stops the peers when the owning process ends, even if it crashes before
+        # calling `stop`.
+        subprocess.Popen([sys.executable, os.path.abspath(__file__), "watch", "--state",
+                          state_path, "--pid", str(args.owner_pid)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
     for key, value in lines.items():
         print(f"{key}={value}")
     return 0
@@ -163,11 +170,31 @@ def stop_pid(pid):
         pass
 
 
+def watch(args):
+    deadline = time.time() + 6 * 3600  # bounded, like every loop in the tests
+    while time.time() < deadline and os.path.exists(args.state):
+        try:
+            os.kill(args.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(1)
+    if os.path.exists(args.state):
+        stop(args)
+    return 0
+
+
 def stop(args):
-    with open(args.state) as f:
-        state = json.load(f)
+    try:
+        with open(args.state) as f:
+            state = json.load(f)
+    except FileNotFoundError:
+        return 0
     for pid in state["pids"]:
         stop_pid(pid)
+    try:
+        os.remove(args.state)
+    except FileNotFoundError:
+        pass
     shutil.rmtree(state["workdir"], ignore_errors=True)
     return 0
 
@@ -180,8 +207,13 @@ def main():
     p_start.add_argument("--s3", choices=["minio", "moto", "none"], default="none")
     p_start.add_argument("--gcs", action="store_true")
     p_start.add_argument("--state")
+    p_start.add_argument("--owner-pid", type=int, default=0,
+                         help="stop the peers when this process ends")
     p_which = sub.add_parser("which", help="print a peer binary's path; exit 1 if missing")
     p_which.add_argument("name")
+    p_watch = sub.add_parser("watch")
+    p_watch.add_argument("--state", required=True)
+    p_watch.add_argument("--pid", type=int, required=True)
     p_stop = sub.add_parser("stop")
     p_stop.add_argument("--state", required=True)
     args = parser.parse_args()
@@ -189,6 +221,8 @@ def main():
         path = find_binary(args.name)
         print(path or "")
         return 0 if path else 1
+    if args.command == "watch":
+        return watch(args)
     return start(args) if args.command == "start" else stop(args)
 
 
