@@ -131,6 +131,31 @@ TEST_F(BlessingTest, MetricsThresholdsDecide) {
   EXPECT_NE(missing.status().message().find("'f1' is not in"), std::string::npos);
 }
 
+TEST_F(BlessingTest, MetricsThatAreNotUsableNumbersAreErrors) {
+  struct Case {
+    const char* file;
+    const char* content;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"nan.json", R"({"accuracy": NaN})", "no usable value"},
+           Case{"inf.yaml", "accuracy: .inf\n", "no usable value"},
+           Case{"string.json", R"({"accuracy": "0.99"})", "is '0.99', not a number"},
+           Case{"dup.json", R"({"accuracy": 0.5, "accuracy": 0.99})", "appears twice"},
+           Case{"dotted.json", R"({"a.b": 1, "a": {"b": 2}})", "both as one dotted key"},
+       }) {
+    testing::WriteTree(dir_->path(), {{c.file, c.content}});
+    BlessingRule rule;
+    rule.kind = BlessingRule::Kind::kMetrics;
+    rule.path = dir_->path() + "/" + c.file;
+    rule.require = {{std::string(c.file) == "dotted.json" ? "a.b" : "accuracy", ">= 0.9"}};
+    auto d = EvaluateBlessing(rule, host_);
+    ASSERT_FALSE(d.ok()) << c.file;
+    EXPECT_NE(d.status().message().find(c.message), std::string::npos)
+        << c.file << ": " << d.status().message();
+  }
+}
+
 TEST_F(BlessingTest, AllNeedsEveryRuleAndAnyNeedsOne) {
   BlessingRule yes{BlessingRule::Kind::kTfx, Folder("y", {"BLESSED"}), {}, {}, {}};
   BlessingRule no{BlessingRule::Kind::kTfx, Folder("n2", {"NOT_BLESSED"}), {}, {}, {}};

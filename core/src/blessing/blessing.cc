@@ -83,21 +83,58 @@ Result<std::string> ReadSmallFile(const std::string& location, const PluginHost&
   return ReadAll(*reader, 16 << 20);
 }
 
-void Flatten(const YAML::Node& node, const std::string& prefix,
-             std::map<std::string, double>* out) {
+// One leaf of a metrics file: its text, and its value when it is a plain number.
+struct MetricValue {
+  std::string text;
+  bool number = false;
+  double value = 0;
+};
+
+// Python's json module writes NaN and Infinity; YAML writes .nan and .inf.
+bool ParseNumber(const YAML::Node& node, double* out) {
+  if (node.Tag() == "!") return false;  // Quoted: a string, even if it looks like a number.
+  const std::string& t = node.Scalar();
+  if (t == "NaN" || t == "nan" || t == ".nan" || t == ".NaN" || t == ".NAN") {
+    *out = std::nan("");
+    return true;
+  }
+  if (t == "Infinity" || t == ".inf" || t == ".Inf" || t == "+Infinity" || t == "+.inf") {
+    *out = HUGE_VAL;
+    return true;
+  }
+  if (t == "-Infinity" || t == "-.inf" || t == "-.Inf") {
+    *out = -HUGE_VAL;
+    return true;
+  }
+  char* end = nullptr;
+  *out = std::strtod(t.c_str(), &end);
+  return !t.empty() && end != nullptr && *end == '\0';
+}
+
+Status Flatten(const YAML::Node& node, const std::string& prefix,
+               std::map<std::string, MetricValue>* out) {
   if (node.IsMap()) {
+    std::set<std::string> seen;
     for (const auto& kv : node) {
       std::string key = kv.first.Scalar();
-      Flatten(kv.second, prefix.empty() ? key : prefix + "." + key, out);
+      if (!seen.insert(key).second) {
+        return InvalidArgumentError("key '" + (prefix.empty() ? key : prefix + "." + key) +
+                                    "' appears twice; which value counts is not clear");
+      }
+      MP_RETURN_IF_ERROR(Flatten(kv.second, prefix.empty() ? key : prefix + "." + key, out));
     }
-    return;
+    return Status::Ok();
   }
-  if (!node.IsScalar()) return;
-  try {
-    (*out)[prefix] = node.as<double>();
-  } catch (const YAML::Exception&) {
-    // Not a number: strings (run ids, names) are not metrics.
+  if (!node.IsScalar()) return Status::Ok();
+  MetricValue v;
+  v.text = node.Scalar();
+  v.number = ParseNumber(node, &v.value);
+  // {"a.b": 1} and {"a": {"b": 2}} both flatten to a.b.
+  if (!out->emplace(prefix, v).second) {
+    return InvalidArgumentError("'" + prefix + "' is written both as one dotted key and as "
+                                "nested keys; keep one");
   }
+  return Status::Ok();
 }
 
 bool Compare(double value, const std::string& op, double threshold) {
@@ -121,9 +158,10 @@ Result<BlessingDecision> EvaluateMetrics(const BlessingRule& rule, const PluginH
   if (!text.ok()) return text.status().WithContext(where + ": metrics file " + rule.path);
 
   // JSON is a subset of YAML, so one parser reads both.
-  std::map<std::string, double> metrics;
+  std::map<std::string, MetricValue> metrics;
   try {
-    Flatten(YAML::Load(*text), "", &metrics);
+    Status flat = Flatten(YAML::Load(*text), "", &metrics);
+    if (!flat.ok()) return flat.WithContext(where + ": metrics file " + rule.path);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(where + ": metrics file " + rule.path +
                                 " is neither JSON nor YAML: " + e.msg);
@@ -145,12 +183,22 @@ Result<BlessingDecision> EvaluateMetrics(const BlessingRule& rule, const PluginH
       std::string have;
       for (const auto& [k, _] : metrics) have += (have.empty() ? "" : ", ") + k;
       return FailedPreconditionError(where + ": metric '" + name + "' is not in " + rule.path +
-                                     " (it has: " + (have.empty() ? "no numbers" : have) + ")");
+                                     " (it has: " + (have.empty() ? "nothing" : have) + ")");
+    }
+    const MetricValue& value = it->second;
+    if (!value.number) {
+      return FailedPreconditionError(where + ": metric '" + name + "' in " + rule.path +
+                                     " is '" + value.text + "', not a number");
+    }
+    if (!std::isfinite(value.value)) {
+      return FailedPreconditionError(where + ": metric '" + name + "' in " + rule.path + " is " +
+                                     value.text + "; the evaluation produced no usable value, "
+                                     "so the policy cannot decide");
     }
     double threshold = std::stod(m[2].str());
-    bool ok = Compare(it->second, m[1].str(), threshold);
-    d.metrics[name] = it->second;
-    parts.push_back(name + " " + Num(it->second) + (ok ? " meets " : " fails ") + m[1].str() +
+    bool ok = Compare(value.value, m[1].str(), threshold);
+    d.metrics[name] = value.value;
+    parts.push_back(name + " " + Num(value.value) + (ok ? " meets " : " fails ") + m[1].str() +
                     " " + m[2].str());
     if (!ok) d.blessed = false;
   }
