@@ -18,6 +18,7 @@ count -1 means always):
   drop_token    in S3 listings, remove NextContinuationToken but keep IsTruncated=true
   region        answer 301 PermanentRedirect + x-amz-bucket-region: R to every request whose
                 SigV4 credential scope names another region (always, not counted)
+  region_always the same 301 to every signed request, whatever region it was signed for
 """
 
 import argparse
@@ -41,8 +42,8 @@ def take_fault(path):
     with LOCK:
         STATE["requests"] += 1
         mode = STATE["mode"]
-        if not mode or STATE["match"] not in path or mode == "region":
-            return mode if mode == "region" else ""
+        if not mode or STATE["match"] not in path or mode in ("region", "region_always"):
+            return mode if mode in ("region", "region_always") else ""
         if STATE["count"] == 0:
             return ""
         if STATE["count"] > 0:
@@ -107,9 +108,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         mode = take_fault(self.path)
 
-        if mode == "region":
+        if mode in ("region", "region_always"):
             m = re.search(r"Credential=[^/]+/\d+/([^/]+)/s3/", auth)
-            if m and m.group(1) != STATE["region"]:
+            if m and (m.group(1) != STATE["region"] or mode == "region_always"):
                 with LOCK:
                     STATE["redirected"] += 1
                 xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect"

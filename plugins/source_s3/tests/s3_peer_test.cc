@@ -354,6 +354,17 @@ TEST_P(S3Fault, BucketInAnotherRegionIsResignedOnce) {
   EXPECT_NE(cloudtest::FaultStats(proxy_->url()).find("\"redirected\": 1"), std::string::npos);
 }
 
+TEST_P(S3Fault, RegionRedirectThatPersistsFailsNamingTheRegion) {
+  Fixture({"five"});
+  cloudtest::SetFault(proxy_->url(), "mode=region_always&region=ap-northeast-2");
+  auto source = MakeOrFail("s3://" + bucket_ + "/paged");
+  auto files = source->List();
+  EXPECT_EQ(files.status().code(), StatusCode::kFailedPrecondition) << files.status().ToString();
+  EXPECT_NE(files.status().message().find("ap-northeast-2"), std::string::npos);
+  // The first answer switched the region once; the second was not followed again.
+  EXPECT_NE(cloudtest::FaultStats(proxy_->url()).find("\"redirected\": 2"), std::string::npos);
+}
+
 TEST_P(S3Fault, AnonymousRequestsCarryNoSignature) {
   Fixture({"five"});
   ConfigValue options = Options({{"anonymous", "true"}});
