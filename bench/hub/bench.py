@@ -324,7 +324,8 @@ def table(runs: dict, model: dict, ref_py: str | None) -> list[str]:
             f"| {cpu:.2f} | {fmt_bytes(sent)} | {'–' if reqs != reqs else int(reqs)} "
             f"| {'–' if puts != puts else int(puts)} "
             f"| {'–' if scpu != scpu else f'{scpu:.2f}'} | {both:.2f} "
-            f"| {'–' if py != py else f'{w / py:.2f}'} | {'–' if sha != sha else f'{w / sha:.2f}'} "
+            f"| {'–' if py != py else f'{w / py:.2f}'} "
+            f"| {'–' if sha != sha else f'{w / sha:.2f}'} "
             f"| {ok} |")
     lines.append("")
     lines.append(f"Model: {model['files']} files, {model['bytes'] / MiB:,.1f} MiB "
@@ -471,11 +472,13 @@ def main() -> int:
         f"Test server flags: `{args.server_args or '(defaults: multipart chunk 64 MiB)'}`.",
         "", "Versions: " + ", ".join(f"{k} {v if isinstance(v, str) else ' '.join(v)}"
                                      for k, v in info["versions"].items()) + ".", "",
-        "Columns: wall time of the whole process (median; min–max over repetitions); peak RSS "
-        "(`/usr/bin/time` %M); client CPU; bytes the server received (LFS bodies + API bodies, "
-        "from `/_test/stats`); LFS PUT requests (whole objects + multipart parts); CPU time the "
-        "Python test server spent during the run (/proc); wall time relative to "
-        "`upload_folder` and to `sha256sum` over the same files (page cache warm for all).", "",
+        "Columns (bench/README.md has the details): wall time of the whole process (median; "
+        "min–max over repetitions); peak RSS (`/usr/bin/time` %M); client CPU (user+sys); bytes "
+        "the server received (LFS bodies + API bodies, from `/_test/stats`); HTTP requests "
+        "(both server hosts); LFS PUT requests (whole objects + multipart parts); CPU time the "
+        "Python test server spent during the run (/proc); client + server CPU; wall time "
+        "relative to `upload_folder` and to `sha256sum` over the same files (page cache warm "
+        "for all).", "",
     ]
     text = "\n".join(head + sections)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

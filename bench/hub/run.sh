@@ -12,7 +12,8 @@ BUILD="${BENCH_BUILD_DIR:-$ROOT/build-bench}"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export AWS_EC2_METADATA_DISABLED=true
 
-if [ ! -x "$BUILD/bin/modelpusher" ] || [ ! -f "$BUILD/lib/modelpusher/plugins/registry_huggingface.so" ]; then
+PLUGIN="$BUILD/lib/modelpusher/plugins/registry_huggingface.so"
+if [ ! -x "$BUILD/bin/modelpusher" ] || [ ! -f "$PLUGIN" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release
   ninja -C "$BUILD" -j2 modelpusher registry_huggingface source_file
 fi

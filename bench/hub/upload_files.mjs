@@ -43,4 +43,5 @@ const out = await hub.uploadFiles({
   ...common, repo, branch, files, commitTitle: "bench uploadFiles", useXet: false,
 });
 const uploadS = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ commit: out?.commit?.oid, upload_s: Math.round(uploadS * 1000) / 1000 }));
+const rounded = Math.round(uploadS * 1000) / 1000;
+console.log(JSON.stringify({ commit: out?.commit?.oid, upload_s: rounded }));
