@@ -38,7 +38,9 @@ struct HfConfig {
   /// smaller are regular unless preupload says otherwise.
   uint64_t lfs_threshold = kHubRegularFileLimit;
   /// Target commit body budget in bytes; a commit above it is split (see hf_publish_plan.h).
-  uint64_t max_commit_bytes = 48ull * 1024 * 1024;
+  // 16 MiB keeps the in-memory commit body (inline files, base64) within the 64 MiB memory
+  // budget; larger inline payloads are split into several commits on the staging branch.
+  uint64_t max_commit_bytes = 16ull * 1024 * 1024;
 
   std::string RepoId() const { return owner + "/" + name; }
 };
