@@ -1,8 +1,6 @@
 // GcsSource::Open: alt=media downloads with Range, resumed where they broke, and checked
 // against the listed size and (for whole objects) the listed CRC32C.
 
-#include <charconv>
-
 #include "gcs_source.h"
 #include "modelpusher/log.h"
 
@@ -38,35 +36,6 @@ class Crc32cCheckingReader : public ByteReader {
   bool checked_ = false;
 };
 
-Status CheckAnswer(const HttpResponse& response, const std::optional<std::string>& range,
-                   uint64_t offset, uint64_t length, const std::string& what) {
-  if (range.has_value()) {
-    uint64_t start = 0, end = 0, total = 0;
-    std::string content_range = response.headers.Get("Content-Range").value_or("");
-    if (response.status != 206 ||
-        !object_store::ParseContentRange(content_range, &start, &end, &total) ||
-        start != offset || end + 1 != offset + length) {
-      return InternalError("GET " + what + " with " + *range + ": the server answered " +
-                           std::to_string(response.status) + " \"" + content_range +
-                           "\" instead of that range");
-    }
-  } else if (response.status != 200) {
-    return InternalError("GET " + what + ": expected 200, got " +
-                         std::to_string(response.status));
-  }
-  if (auto header = response.headers.Get("Content-Length")) {
-    uint64_t announced = 0;
-    auto [ptr, ec] = std::from_chars(header->data(), header->data() + header->size(), announced);
-    // A 0-byte answer for an object listed as non-empty is an error, never an empty file.
-    if (ec == std::errc() && announced != length) {
-      return DataLossError("GET " + what + ": the server announced " + *header +
-                           " bytes where " + std::to_string(length) +
-                           " were listed; the object changed, run again");
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<ByteReader>> GcsSource::Open(const std::string& path, uint64_t offset,
@@ -88,7 +57,7 @@ Result<std::unique_ptr<ByteReader>> GcsSource::Open(const std::string& path, uin
     // Cloud Storage may gzip-transcode; ask for the stored bytes.
     headers.Set("Accept-Encoding", "identity");
     MP_ASSIGN_OR_RETURN(HttpResponse response, Get(url, headers, true, what));
-    MP_RETURN_IF_ERROR(CheckAnswer(response, range, at, count, what));
+    MP_RETURN_IF_ERROR(object_store::CheckRangeAnswer(response, range, at, count, what));
     return std::move(response.stream);
   };
   auto reader = object_store::MakeResumableReader(opener, what, offset, length, kMaxResumes);

@@ -1,7 +1,5 @@
 // S3Source::Open: ranged GETs behind a reader that resumes where a broken download stopped.
 
-#include <charconv>
-
 #include "modelpusher/log.h"
 #include "s3_source.h"
 
@@ -9,38 +7,6 @@ namespace modelpusher::s3 {
 namespace {
 
 constexpr int kMaxResumes = 5;
-
-// Checks that the answer carries exactly the bytes asked for, so that an ignored Range or a
-// proxy's page is never taken for content.
-Status CheckRange(const HttpResponse& response, const std::optional<std::string>& range,
-                  uint64_t offset, uint64_t length, const std::string& what) {
-  if (!range.has_value()) {
-    if (response.status != 200) {
-      return InternalError("GET " + what + ": expected 200, got " +
-                           std::to_string(response.status));
-    }
-  } else {
-    uint64_t start = 0, end = 0, total = 0;
-    std::string content_range = response.headers.Get("Content-Range").value_or("");
-    if (response.status != 206 ||
-        !object_store::ParseContentRange(content_range, &start, &end, &total) ||
-        start != offset || end + 1 != offset + length) {
-      return InternalError("GET " + what + " with " + *range + ": the server answered " +
-                           std::to_string(response.status) + " \"" + content_range +
-                           "\" instead of that range");
-    }
-  }
-  if (auto header = response.headers.Get("Content-Length")) {
-    uint64_t announced = 0;
-    auto [ptr, ec] = std::from_chars(header->data(), header->data() + header->size(), announced);
-    if (ec == std::errc() && announced != length) {
-      return DataLossError("GET " + what + ": the server announced " + *header +
-                           " bytes where " + std::to_string(length) +
-                           " were listed; the object changed, run again");
-    }
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -65,7 +31,7 @@ Result<std::unique_ptr<ByteReader>> S3Source::OpenRange(const std::string& key, 
     HttpHeaders headers;
     if (range.has_value()) headers.Set("Range", *range);
     MP_ASSIGN_OR_RETURN(HttpResponse response, client_.Send("GET", key, {}, headers, true));
-    MP_RETURN_IF_ERROR(CheckRange(response, range, at, count, what));
+    MP_RETURN_IF_ERROR(object_store::CheckRangeAnswer(response, range, at, count, what));
     log::Debug("s3 read", {{"object", what}, {"offset", at}, {"bytes", count}});
     return std::move(response.stream);
   };

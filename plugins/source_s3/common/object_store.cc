@@ -162,4 +162,31 @@ std::optional<std::string> RangeHeader(uint64_t offset, uint64_t length, uint64_
   return "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1);
 }
 
+Status CheckRangeAnswer(const HttpResponse& response, const std::optional<std::string>& range,
+                        uint64_t offset, uint64_t length, const std::string& what) {
+  if (range.has_value()) {
+    uint64_t start = 0, end = 0, total = 0;
+    std::string content_range = response.headers.Get("Content-Range").value_or("");
+    if (response.status != 206 || !ParseContentRange(content_range, &start, &end, &total) ||
+        start != offset || end + 1 != offset + length) {
+      return InternalError("GET " + what + " with " + *range + ": the server answered " +
+                           std::to_string(response.status) + " \"" + content_range +
+                           "\" instead of that range");
+    }
+  } else if (response.status != 200) {
+    return InternalError("GET " + what + ": expected 200, got " +
+                         std::to_string(response.status));
+  }
+  if (auto header = response.headers.Get("Content-Length")) {
+    uint64_t announced = 0;
+    auto [ptr, ec] = std::from_chars(header->data(), header->data() + header->size(), announced);
+    if (ec == std::errc() && announced != length) {
+      return DataLossError("GET " + what + ": the server announced " + *header +
+                           " bytes where " + std::to_string(length) +
+                           " were listed; the object changed, run again");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace modelpusher::object_store

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "modelpusher/http.h"
 #include "modelpusher/io.h"
 #include "modelpusher/status.h"
 
@@ -54,5 +55,13 @@ bool ParseContentRange(std::string_view text, uint64_t* start, uint64_t* end, ui
 /// A Range header value for [offset, offset + length), or nullopt when the whole object of
 /// `size` bytes is wanted (no header then: a Range on an empty object is a 416).
 std::optional<std::string> RangeHeader(uint64_t offset, uint64_t length, uint64_t size);
+
+/// Checks that a GET answer carries exactly the bytes asked for — 200 for a whole object,
+/// 206 with the matching Content-Range for `range` — and that its Content-Length equals
+/// `length`, so that an ignored Range, a proxy's page or a 0-byte answer for a non-empty
+/// object is never taken for content. Errors: kInternal (wrong status or range), kDataLoss
+/// (wrong length: the object changed).
+Status CheckRangeAnswer(const HttpResponse& response, const std::optional<std::string>& range,
+                        uint64_t offset, uint64_t length, const std::string& what);
 
 }  // namespace modelpusher::object_store
