@@ -55,12 +55,14 @@ TEST(GitConfig, RefusesUnknownKeysAndSchemes) {
   EXPECT_FALSE(Parse(MakeConfig({{"url", "file:///a"}, {"token", "plain"}})).ok());
 }
 
-TEST(GitConfig, UnsetTokenVariableIsNotFound) {
+TEST(GitConfig, UnsetTokenVariableIsMissingCredentials) {
   unsetenv("MP_GIT_TEST_UNSET");
   auto config = Parse(MakeConfig({{"url", "https://h.invalid/m"}},
                                  {{"token", EnvSecret("MP_GIT_TEST_UNSET")}}));
   ASSERT_FALSE(config.ok());
-  EXPECT_EQ(config.status().code(), StatusCode::kNotFound);
+  // Missing credentials, so the CLI exits with its credentials code (3), naming the variable.
+  EXPECT_EQ(config.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(config.status().message().find("MP_GIT_TEST_UNSET"), std::string::npos);
 }
 
 }  // namespace
