@@ -177,7 +177,7 @@ const char* const kHfConfigSchema = R"json({
     "lfs_threshold": {"type": "integer", "minimum": 1, "maximum": 10485760,
                       "default": 10485760,
                       "description": "files larger than this go through LFS; equal or smaller are regular unless the Hub's preupload says lfs"},
-    "max_commit_bytes": {"type": "integer", "minimum": 4096, "default": 16777216,
+    "max_commit_bytes": {"type": "integer", "minimum": 4096, "default": 8388608,
                          "description": "commit body budget; larger versions are assembled in several commits on a staging branch"}
   }
 })json";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <unordered_set>
 
 #include "hf_json.h"
 #include "modelpusher/log.h"
@@ -239,10 +240,9 @@ Result<LfsUploadStats> UploadLfsFiles(HubApi& api, const std::vector<const Manif
                                       size_t threads, Progress* progress) {
   // Two paths with the same content are one LFS object.
   std::vector<const ManifestEntry*> unique;
+  std::unordered_set<std::string> seen;
   for (const ManifestEntry* f : files) {
-    bool seen = std::any_of(unique.begin(), unique.end(),
-                            [&](const ManifestEntry* u) { return u->sha256 == f->sha256; });
-    if (!seen) unique.push_back(f);
+    if (seen.insert(f->sha256).second) unique.push_back(f);
   }
   LfsUploadStats stats;
   std::vector<Action> actions;
@@ -251,6 +251,11 @@ Result<LfsUploadStats> UploadLfsFiles(HubApi& api, const std::vector<const Manif
     MP_RETURN_IF_ERROR(Batch(api, unique, begin, std::min(unique.size(), begin + kBatch),
                              ref_name, &actions, &stats.objects_skipped));
   }
+  // Largest first: the big objects set the pace, and the small ones then fill the idle
+  // transfer threads instead of leaving the biggest to finish alone at the end.
+  std::stable_sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) {
+    return a.file->size > b.file->size;
+  });
   Upload up{api, open, progress};
   std::atomic<uint64_t> bytes{0};
   Status s = ParallelFor(actions.size(), threads, [&](size_t i) -> Status {
