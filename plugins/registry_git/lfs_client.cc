@@ -46,23 +46,6 @@ Status StatusForHttp(int status, const std::string& doing, const std::string& bo
   return FailedPreconditionError(message);
 }
 
-// Reports bytes as the HTTP client pulls them. A retried upload reports its bytes again.
-class ProgressReader : public ByteReader {
- public:
-  ProgressReader(std::unique_ptr<ByteReader> inner, Progress* progress, std::string path)
-      : inner_(std::move(inner)), progress_(progress), path_(std::move(path)) {}
-  Result<size_t> Read(char* buffer, size_t size) override {
-    MP_ASSIGN_OR_RETURN(size_t n, inner_->Read(buffer, size));
-    if (progress_ != nullptr && n > 0) progress_->Advance(path_, n);
-    return n;
-  }
-
- private:
-  std::unique_ptr<ByteReader> inner_;
-  Progress* progress_;
-  std::string path_;
-};
-
 Action ParseAction(const Poco::JSON::Object::Ptr& action) {
   Action out;
   out.href = action->getValue<std::string>("href");
@@ -209,8 +192,7 @@ class HttpLfsStore : public LfsStore {
     request.body_size = object.size;
     request.body_source = [&open, &object, progress]() -> Result<std::unique_ptr<ByteReader>> {
       MP_ASSIGN_OR_RETURN(auto reader, open(*object.file, 0, object.size));
-      return std::unique_ptr<ByteReader>(
-          std::make_unique<ProgressReader>(std::move(reader), progress, object.file->path));
+      return MakeProgressReader(std::move(reader), progress, object.file->path);
     };
     MP_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request, 1 << 20));
     if (response.status / 100 != 2) {

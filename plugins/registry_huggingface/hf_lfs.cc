@@ -16,23 +16,6 @@ namespace {
 constexpr const char* kLfsMediaType = "application/vnd.git-lfs+json";
 constexpr size_t kPartThreads = 4;
 
-// Reports bytes to Progress as the HTTP client pulls them.
-class CountingReader : public ByteReader {
- public:
-  CountingReader(std::unique_ptr<ByteReader> inner, Progress* progress, std::string path)
-      : inner_(std::move(inner)), progress_(progress), path_(std::move(path)) {}
-  Result<size_t> Read(char* buffer, size_t size) override {
-    MP_ASSIGN_OR_RETURN(size_t n, inner_->Read(buffer, size));
-    if (progress_ != nullptr && n > 0) progress_->Advance(path_, n);
-    return n;
-  }
-
- private:
-  std::unique_ptr<ByteReader> inner_;
-  Progress* progress_;
-  std::string path_;
-};
-
 // One object the server asked for.
 struct Action {
   const ManifestEntry* file = nullptr;
@@ -60,8 +43,7 @@ HttpRequest UploadRequest(const Upload& up, const Action& a, const std::string& 
   req.body_source = [open, file, offset, length,
                      progress]() -> Result<std::unique_ptr<ByteReader>> {
     MP_ASSIGN_OR_RETURN(auto reader, open(*file, offset, length));
-    return std::unique_ptr<ByteReader>(
-        new CountingReader(std::move(reader), progress, file->path));
+    return MakeProgressReader(std::move(reader), progress, file->path);
   };
   req.body_size = length;
   return req;

@@ -45,4 +45,9 @@ class Progress {
   virtual void Advance(const std::string& path, uint64_t bytes) = 0;
 };
 
+/// Wraps `inner` so that every byte read is reported to `progress` under `path` (nothing
+/// is reported when `progress` is null). A body read again on a retry is counted again.
+std::unique_ptr<ByteReader> MakeProgressReader(std::unique_ptr<ByteReader> inner,
+                                               Progress* progress, std::string path);
+
 }  // namespace modelpusher

@@ -22,7 +22,29 @@ class StringReader : public ByteReader {
   size_t offset_ = 0;
 };
 
+class ProgressReader : public ByteReader {
+ public:
+  ProgressReader(std::unique_ptr<ByteReader> inner, Progress* progress, std::string path)
+      : inner_(std::move(inner)), progress_(progress), path_(std::move(path)) {}
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    MP_ASSIGN_OR_RETURN(size_t n, inner_->Read(buffer, size));
+    if (progress_ != nullptr && n > 0) progress_->Advance(path_, n);
+    return n;
+  }
+
+ private:
+  std::unique_ptr<ByteReader> inner_;
+  Progress* progress_;
+  std::string path_;
+};
+
 }  // namespace
+
+std::unique_ptr<ByteReader> MakeProgressReader(std::unique_ptr<ByteReader> inner,
+                                               Progress* progress, std::string path) {
+  return std::make_unique<ProgressReader>(std::move(inner), progress, std::move(path));
+}
 
 std::unique_ptr<ByteReader> MakeStringReader(std::string data) {
   return std::make_unique<StringReader>(std::move(data));
