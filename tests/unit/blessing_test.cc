@@ -168,6 +168,14 @@ TEST_F(BlessingTest, AllNeedsEveryRuleAndAnyNeedsOne) {
   EXPECT_NE(a->rule.find(no.path), std::string::npos) << "the refusing rule decides";
   EXPECT_TRUE(b->blessed);
   EXPECT_NE(b->rule.find(yes.path), std::string::npos);
+
+  BlessingRule yes2{BlessingRule::Kind::kTfx, Folder("y2", {"BLESSED"}), {}, {}, {}};
+  auto both = EvaluateBlessing(BlessingRule{BlessingRule::Kind::kAll, "", {}, {yes, yes2}, {}},
+                               host_);
+  ASSERT_TRUE(both.ok());
+  EXPECT_TRUE(both->blessed);
+  EXPECT_NE(both->reason.find(yes.path), std::string::npos) << "every agreeing rule is named";
+  EXPECT_NE(both->reason.find(yes2.path), std::string::npos) << both->reason;
 }
 
 }  // namespace

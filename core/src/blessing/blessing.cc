@@ -240,13 +240,15 @@ Result<BlessingDecision> EvaluateBlessing(const BlessingRule& rule, const Plugin
     if (decider == nullptr && d.blessed != all) decider = &d;
   }
   if (decider != nullptr) {
+    // One rule went against the others' agreement: it decided.
     combined.blessed = decider->blessed;
-  } else if (!children.empty()) {
-    decider = &children.back();
-  }
-  if (decider != nullptr) {
     combined.rule += "/" + decider->rule;
     combined.reason = decider->reason;
+    return combined;
+  }
+  // Every rule agreed: each of them is part of the reason.
+  for (const auto& d : children) {
+    combined.reason += (combined.reason.empty() ? "" : "; ") + d.rule + ": " + d.reason;
   }
   return combined;
 }

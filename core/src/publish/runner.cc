@@ -104,7 +104,6 @@ class PushRun {
               {{"push", spec_.name}, {"rule", decision.rule}, {"reason", decision.reason}});
     if (!decision.blessed) {
       SetAll([](Outcome& o) { o.status = PushStatus::kNotBlessed; });
-      done_ = true;
       return Status::Ok();
     }
 
@@ -136,7 +135,6 @@ class PushRun {
       if (!registries[i]) continue;
       Publish(i, *registries[i], request);
     }
-    done_ = true;
     return Status::Ok();
   }
 
@@ -215,7 +213,6 @@ class PushRun {
   const PluginHost& host_;
   const RunOptions& options_;
   std::vector<Outcome> outcomes_;
-  bool done_ = false;
 };
 
 }  // namespace
