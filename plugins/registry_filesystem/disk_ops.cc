@@ -86,23 +86,7 @@ Result<std::string> Sha256OfFile(const std::string& path) {
 }  // namespace
 
 Status ErrnoStatus(int err, const std::string& doing) {
-  std::string message = doing + ": " + std::strerror(err);
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return NotFoundError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return PermissionDeniedError(message + "; check that the registry folder is writable");
-    case ENOSPC:
-    case EDQUOT:
-      return ResourceExhaustedError(message + "; free space on the registry's disk");
-    case EEXIST:
-      return AlreadyExistsError(message);
-    default:
-      return InternalError(message);
-  }
+  return ErrnoToStatus(err, doing, "check that the registry folder is writable");
 }
 
 Status MakeFolder(const std::string& path, std::optional<mode_t> mode) {

@@ -187,19 +187,7 @@ Status CheckRelativePath(const std::string& path) {
 }  // namespace
 
 Status ErrnoStatus(int err, const std::string& doing) {
-  std::string message = doing + ": " + std::strerror(err);
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return PermissionDeniedError(message + "; check the permissions of the model folder");
-    case ELOOP:
-      return FailedPreconditionError(message);
-    default:
-      return InternalError(message);
-  }
+  return ErrnoToStatus(err, doing, "check the permissions of the model folder");
 }
 
 Result<std::string> ResolveRoot(const std::string& root) {

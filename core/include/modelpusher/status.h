@@ -76,6 +76,12 @@ Status UnimplementedError(std::string message);
 Status DataLossError(std::string message);
 Status InternalError(std::string message);
 
+/// Converts an errno value from a failed system call into a Status: "doing: strerror". The
+/// code follows the errno (ENOENT/ENOTDIR not found, EACCES/EPERM/EROFS permission denied
+/// with `permission_hint` appended, ENOSPC/EDQUOT resource exhausted, EEXIST already exists,
+/// ELOOP failed precondition, anything else internal). Thread safe.
+Status ErrnoToStatus(int err, const std::string& doing, const std::string& permission_hint = "");
+
 /// A value or the Status that explains why there is none. Constructing a Result from an OK
 /// Status is a programming error.
 template <typename T>

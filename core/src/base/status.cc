@@ -1,5 +1,8 @@
 #include "modelpusher/status.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace modelpusher {
 
 const char* StatusCodeName(StatusCode code) {
@@ -49,5 +52,28 @@ Status CancelledError(std::string m) { return {StatusCode::kCancelled, std::move
 Status UnimplementedError(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
 Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+
+Status ErrnoToStatus(int err, const std::string& doing, const std::string& permission_hint) {
+  std::string message = doing + ": " + std::strerror(err);
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return NotFoundError(message);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return PermissionDeniedError(message + (permission_hint.empty() ? "" : "; ") +
+                                   permission_hint);
+    case ENOSPC:
+    case EDQUOT:
+      return ResourceExhaustedError(message + "; free space on that disk");
+    case EEXIST:
+      return AlreadyExistsError(message);
+    case ELOOP:
+      return FailedPreconditionError(message);
+    default:
+      return InternalError(message);
+  }
+}
 
 }  // namespace modelpusher
