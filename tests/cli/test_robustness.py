@@ -7,7 +7,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import binary, write_tree
+import sys
+
+from conftest import ROOT, binary, write_tree
 
 
 def config(tmp_path, text):
@@ -69,12 +71,25 @@ registries:
 
 
 def test_password_in_an_endpoint_never_reaches_results(mp, tmp_path):
+    sys.path.insert(0, str(ROOT / "tests" / "hub_server"))
+    import hubtest
     write_tree(tmp_path / "m", {"a.bin": "x"})
-    cfg = config(tmp_path, "source: ./m\nregistries: [{type: filesystem, path: ./r}]\n")
-    run = mp("push", "--config", cfg, "--json")
-    assert run.code == 0
-    # The filesystem registry has no URL credentials; the runner redacts any that appear.
-    assert "@" not in run.json[0]["repo_url"]
+    with hubtest.HubServer(data_dir=str(tmp_path / "hub")) as hub:
+        endpoint = hub.url.replace("http://", "http://user:s3cretpw@")
+        cfg = config(tmp_path, f"""source: ./m
+registries:
+  - type: huggingface
+    repo: alice/userinfo
+    endpoint: {endpoint}
+    token: {{env: MP_TEST_HUB_TOKEN}}
+""")
+        run = mp("push", "--config", cfg, "--json", env={"MP_TEST_HUB_TOKEN": hubtest.WRITE_TOKEN})
+    assert run.code == 0, run.err
+    [r] = run.json
+    assert r["status"] == "pushed"
+    assert r["repo_url"].startswith(hub.url + "/alice/userinfo")
+    for text in (run.out, run.err):
+        assert "s3cretpw" not in text
 
 
 def test_bad_option_values_are_usage_errors(mp, tmp_path):
